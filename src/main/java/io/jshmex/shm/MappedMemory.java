@@ -1,0 +1,86 @@
+package io.jshmex.shm;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Accounts the shared memory this process holds mapped, and applies pressure as the JDK does for
+ * direct buffers: mappings released only by the garbage collector (views nobody closes) must not
+ * fill {@code /dev/shm}. When a new mapping would pass the threshold, or {@code /dev/shm} has no
+ * room for it, this runs a GC and waits for cleaners to unmap before going on.
+ *
+ * <p>The threshold is {@code -Djshmex.gcThresholdBytes}, by default half of {@code /dev/shm}'s
+ * size. It is a trigger, not a cap: the real limit is the room in {@code /dev/shm}, whose lack
+ * gives a {@link io.jshmex.ShmSpaceException}.
+ */
+public final class MappedMemory {
+    private static final AtomicLong MAPPED = new AtomicLong();
+    private static final AtomicLong RELEASES = new AtomicLong();
+    private static final long THRESHOLD = Long.getLong("jshmex.gcThresholdBytes", defaultThreshold());
+    private static final int MAX_SLEEPS = 10;
+
+    private MappedMemory() {
+    }
+
+    private static long defaultThreshold() {
+        long total = Shm.totalBytes();
+        return total > 0 ? total / 2 : 1L << 30;
+    }
+
+    /** Bytes of shared memory this process holds mapped now. */
+    public static long mappedBytes() {
+        return MAPPED.get();
+    }
+
+    public static long gcThreshold() {
+        return THRESHOLD;
+    }
+
+    /**
+     * Makes room for {@code bytes} more, collecting garbage first if needed, then counts them.
+     * Never fails: if the GC frees nothing, the caller's mmap or fallocate says whether the memory
+     * is really there.
+     */
+    static void reserve(long bytes) {
+        if (needsRoom(bytes)) {
+            collect(bytes);
+        }
+        MAPPED.addAndGet(bytes);
+    }
+
+    static void unreserve(long bytes) {
+        MAPPED.addAndGet(-bytes);
+        RELEASES.incrementAndGet();
+    }
+
+    private static boolean needsRoom(long bytes) {
+        long mapped = MAPPED.get();
+        if (mapped == 0) {
+            return false;
+        }
+        if (mapped + bytes > THRESHOLD) {
+            return true;
+        }
+        long free = Shm.freeBytes();
+        return free >= 0 && free < bytes;
+    }
+
+    /**
+     * Runs a GC and waits, with growing sleeps (about half a second in all), for cleaners to unmap
+     * enough. Returns whether anything was released.
+     */
+    static boolean collect(long bytes) {
+        long releasesBefore = RELEASES.get();
+        System.gc();
+        long sleep = 1;
+        for (int i = 0; i < MAX_SLEEPS && needsRoom(bytes); i++) {
+            try {
+                Thread.sleep(sleep);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            sleep = Math.min(sleep * 2, 128);
+        }
+        return RELEASES.get() != releasesBefore;
+    }
+}

@@ -1,0 +1,41 @@
+package io.jshmex.shm;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.bytedeco.javacpp.Pointer;
+
+/** Makes direct buffers over raw addresses, refusing what a buffer cannot hold. */
+final class Views {
+    /** The largest view: a Java buffer's capacity is an int. */
+    static final long MAX_VIEW_BYTES = Integer.MAX_VALUE;
+
+    private Views() {
+    }
+
+    /** A native-order buffer over {@code bytes} bytes at {@code address}. */
+    static ByteBuffer wrap(long address, long bytes) {
+        if (bytes < 0 || bytes > MAX_VIEW_BYTES) {
+            throw new IllegalArgumentException("a buffer view holds at most " + MAX_VIEW_BYTES + " bytes (2 GiB - 1), "
+                + "this one would hold " + bytes + ": use a window (ShmSegment.asByteBuffer(offset, length))");
+        }
+        if (bytes == 0) {
+            return ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
+        }
+        return new AddressPointer(address, bytes).asByteBuffer().order(ByteOrder.nativeOrder());
+    }
+
+    /** JavaCPP's pointer with its address and bounds set, so that asByteBuffer() has the right capacity. */
+    private static final class AddressPointer extends Pointer {
+        AddressPointer(long address, long bytes) {
+            this.address = address;
+            this.position = 0;
+            this.limit = bytes;
+            this.capacity = bytes;
+        }
+    }
+
+    /** The address of a direct buffer's element 0 (its position ignored). */
+    static long address(java.nio.Buffer directBuffer) {
+        return new Pointer(directBuffer).address();
+    }
+}

@@ -1,0 +1,60 @@
+package io.jshmex.testing;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.jshmex.NativeShm;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * The base of every test: after each test, {@code /dev/shm} holds no segment of this library that
+ * was not there before, and no child process of this JVM is alive. Cleanup that the library does
+ * through the garbage collector gets a few collections and a few seconds before the check fails.
+ */
+public abstract class LeakCheckedTest {
+    private static final long WAIT_MS = 10_000;
+
+    private Set<String> segmentsBefore;
+    private Set<Long> childrenBefore;
+
+    @BeforeEach
+    void recordShmAndProcesses() {
+        segmentsBefore = new HashSet<>(NativeShm.list());
+        childrenBefore = descendants();
+    }
+
+    @AfterEach
+    void assertNothingLeaked() throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        List<String> leaked;
+        Set<Long> strays;
+        while (true) {
+            leaked = NativeShm.list().stream().filter(name -> !segmentsBefore.contains(name)).collect(Collectors.toList());
+            strays = descendants();
+            strays.removeAll(childrenBefore);
+            if ((leaked.isEmpty() && strays.isEmpty()) || System.currentTimeMillis() > deadline) {
+                break;
+            }
+            System.gc();
+            Thread.sleep(50);
+        }
+        if (!leaked.isEmpty()) {
+            leaked.forEach(NativeShm::unlink);
+            fail("test leaked " + leaked.size() + " shared-memory segment(s): " + leaked);
+        }
+        if (!strays.isEmpty()) {
+            Set<Long> pids = strays;
+            ProcessHandle.current().descendants().filter(p -> pids.contains(p.pid())).forEach(ProcessHandle::destroyForcibly);
+            fail("test left " + strays.size() + " child process(es) alive: " + strays);
+        }
+    }
+
+    private static Set<Long> descendants() {
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)
+            .collect(Collectors.toCollection(HashSet::new));
+    }
+}
