@@ -174,7 +174,8 @@ inline std::uintptr_t create_segment(const char* name, long long dataBytes, int 
 // Opens an existing segment with its checks: a regular file of ours (same uid), no wider mode
 // than 0600 is required, large enough for a header, and a valid header. Fills `out` with the
 // header. Returns the open descriptor; the caller closes it.
-inline int open_checked(const char* name, SegmentHeader* out, std::uint64_t* fileBytes, int flags) {
+inline int open_checked(const char* name, SegmentHeader* out, std::uint64_t* fileBytes, int flags,
+                        long long* inode = nullptr) {
     std::string path = posix_name(name);
     int fd = shm_open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0) fail(errno, "shm_open(" + path + ")");
@@ -211,41 +212,67 @@ inline int open_checked(const char* name, SegmentHeader* out, std::uint64_t* fil
         throw;
     }
     *fileBytes = static_cast<std::uint64_t>(st.st_size);
+    if (inode != nullptr) *inode = static_cast<long long>(st.st_ino);
     return fd;
 }
 
-// Maps an existing segment read-write after checking it (see open_checked). `info` receives
-// {mapped bytes, element type, element count, data bytes, creator pid, creator start ms}.
-inline std::uintptr_t attach_segment(const char* name, long long* info) {
-    SegmentHeader h;
-    std::uint64_t fileBytes = 0;
-    int fd = open_checked(name, &h, &fileBytes, O_RDWR);
-    std::uint64_t length = sizeof(SegmentHeader) + h.dataBytes;
-    void* base = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
-    int err = errno;
-    close(fd);
-    if (base == MAP_FAILED) fail(err, "mmap(/" + std::string(name) + ")");
-    info[0] = static_cast<long long>(length);
-    info[1] = h.elementType;
-    info[2] = static_cast<long long>(h.elementCount);
-    info[3] = static_cast<long long>(h.dataBytes);
-    info[4] = h.creatorPid;
-    info[5] = h.creatorStartMs;
-    return reinterpret_cast<std::uintptr_t>(base);
-}
-
-// Reads and checks a segment's header without mapping it; same `info` as attach_segment.
-inline void read_header(const char* name, long long* info) {
-    SegmentHeader h;
-    std::uint64_t fileBytes = 0;
-    int fd = open_checked(name, &h, &fileBytes, O_RDONLY);
-    close(fd);
+// info: {mapped bytes, element type, element count, data bytes, creator pid, creator start ms, inode}
+inline void fill_info(const SegmentHeader& h, long long inode, long long* info) {
     info[0] = static_cast<long long>(sizeof(SegmentHeader) + h.dataBytes);
     info[1] = h.elementType;
     info[2] = static_cast<long long>(h.elementCount);
     info[3] = static_cast<long long>(h.dataBytes);
     info[4] = h.creatorPid;
     info[5] = h.creatorStartMs;
+    info[6] = inode;
+}
+
+// Opens an existing segment read-write after checking it (see open_checked) and returns its
+// descriptor, which can be mapped again and again (map_fd) after the name is gone. `info`
+// receives what fill_info writes (7 values).
+inline int open_segment(const char* name, long long* info) {
+    SegmentHeader h;
+    std::uint64_t fileBytes = 0;
+    long long inode = 0;
+    int fd = open_checked(name, &h, &fileBytes, O_RDWR, &inode);
+    fill_info(h, inode, info);
+    return fd;
+}
+
+// Maps `length` bytes of an open segment from its start, read-write, with its pages populated.
+inline std::uintptr_t map_fd(int fd, long long length) {
+    void* base = mmap(nullptr, static_cast<std::size_t>(length), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                      fd, 0);
+    if (base == MAP_FAILED) fail(errno, "mmap of a segment");
+    return reinterpret_cast<std::uintptr_t>(base);
+}
+
+inline void close_fd(int fd) {
+    close(fd);
+}
+
+// Maps an existing segment read-write after checking it; same `info` as open_segment.
+inline std::uintptr_t attach_segment(const char* name, long long* info) {
+    int fd = open_segment(name, info);
+    std::uintptr_t base = 0;
+    try {
+        base = map_fd(fd, info[0]);
+    } catch (...) {
+        close(fd);
+        throw;
+    }
+    close(fd);
+    return base;
+}
+
+// Reads and checks a segment's header without mapping it; same `info` as attach_segment.
+inline void read_header(const char* name, long long* info) {
+    SegmentHeader h;
+    std::uint64_t fileBytes = 0;
+    long long inode = 0;
+    int fd = open_checked(name, &h, &fileBytes, O_RDONLY, &inode);
+    close(fd);
+    fill_info(h, inode, info);
 }
 
 // Removes a name. Returns false if there was no such name.
@@ -295,6 +322,8 @@ inline void space(const char* dir, long long* out) {
 }
 
 inline long long page_size() { return sysconf(_SC_PAGESIZE); }
+
+inline std::uintptr_t address_of(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
 
 }  // namespace jshmex
 

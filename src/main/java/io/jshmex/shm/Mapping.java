@@ -33,6 +33,12 @@ public final class Mapping {
     /** Every live mapping of this process by start address, to find the segment behind a buffer. */
     private static final ConcurrentSkipListMap<Long, Mapping> LIVE = new ConcurrentSkipListMap<>();
 
+    static {
+        // names this process created and still holds would outlive it: a JVM that exits normally
+        // takes them along (one killed leaves them to clearOrphans)
+        Runtime.getRuntime().addShutdownHook(new Thread(Mapping::unlinkOwnedNames, "jshmex-unlink-at-exit"));
+    }
+
     private static final int OPEN = 0;
     private static final int RETIRED = 1;
     private static final int UNMAPPED = 2;
@@ -69,6 +75,18 @@ public final class Mapping {
         return address >= data && address < data + Math.max(1, mapping.dataBytes()) && mapping.isOpen() ? mapping : null;
     }
 
+    private static void unlinkOwnedNames() {
+        for (Mapping mapping : LIVE.values()) {
+            if (mapping.owner) {
+                try {
+                    mapping.unlinkName();
+                } catch (RuntimeException ignored) {
+                    // exiting: nothing more to do about it
+                }
+            }
+        }
+    }
+
     /** Whatever the layer that made this mapping wants to find again through {@link #containing}. */
     public Object tag() {
         return tag;
@@ -100,18 +118,26 @@ public final class Mapping {
             throw e;
         }
         SegmentInfo info = new SegmentInfo(name, mappedBytes, elementType, elementCount, dataBytes, Shm.pid(),
-            Shm.startMillis());
+            Shm.startMillis(), 0);
         return new Mapping(info, address, true);
     }
 
     /** Maps an existing segment after checking its header, size and owner. */
     public static Mapping attach(String name) {
-        SegmentNames.validate(name);
-        long[] raw = new long[6];
-        long address = Shm.attach(name, raw);
-        SegmentInfo info = new SegmentInfo(name, raw);
+        try (SegmentFile file = SegmentFile.open(name)) {
+            return file.map();
+        }
+    }
+
+    /** A mapping of an open segment file: see {@link SegmentFile#map()}. */
+    static Mapping ofFile(SegmentInfo info, int fd) {
         MappedMemory.reserve(info.mappedBytes());
-        return new Mapping(info, address, false);
+        try {
+            return new Mapping(info, Shm.mapFd(fd, info.mappedBytes(), info.name()), false);
+        } catch (RuntimeException e) {
+            MappedMemory.unreserve(info.mappedBytes());
+            throw e;
+        }
     }
 
     public String name() {
@@ -153,6 +179,14 @@ public final class Mapping {
      * @throws IllegalStateException if the mapping has been closed
      */
     public ByteBuffer view(long offset, long bytes) {
+        return view(offset, bytes, null);
+    }
+
+    /**
+     * Like {@link #view(long, long)}, and runs {@code onFreed} (on the cleaner thread) once the GC
+     * has freed the view and everything derived from it.
+     */
+    public ByteBuffer view(long offset, long bytes, Runnable onFreed) {
         if (offset < 0 || bytes < 0 || offset > info.dataBytes() - bytes) {
             throw new IndexOutOfBoundsException("view [" + offset + ", " + (offset + bytes) + ") is outside the "
                 + info.dataBytes() + " data bytes of segment " + name());
@@ -165,8 +199,30 @@ public final class Mapping {
             releaseRef();
             throw e;
         }
-        CLEANER.register(view, this::releaseRef);
+        if (onFreed == null) {
+            CLEANER.register(view, this::releaseRef);
+        } else {
+            CLEANER.register(view, () -> {
+                releaseRef();
+                onFreed.run();
+            });
+        }
         return view;
+    }
+
+    /**
+     * A view with no cleaner and no reference of its own, for copying in or out while the caller
+     * keeps this mapping open. It must not escape the caller.
+     */
+    public ByteBuffer scratchView(long offset, long bytes) {
+        if (offset < 0 || bytes < 0 || offset > info.dataBytes() - bytes) {
+            throw new IndexOutOfBoundsException("window [" + offset + ", " + (offset + bytes) + ") is outside the "
+                + info.dataBytes() + " data bytes of segment " + name());
+        }
+        if (state != OPEN) {
+            throw new IllegalStateException("segment " + name() + " is closed");
+        }
+        return Views.wrap(dataAddress() + offset, bytes);
     }
 
     private void acquire() {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -108,9 +109,22 @@ public final class Segments {
 
     /** Unlinks this library's segments: all of them, or only those whose creator is gone. */
     public static int clear(boolean orphansOnly) {
+        return removeWhere(name -> !orphansOnly || !creatorAlive(name));
+    }
+
+    /**
+     * Unlinks every segment whose name says {@code pid} created it: what a dead worker left.
+     *
+     * @return how many names were removed
+     */
+    public static int removeCreatedBy(long pid) {
+        return removeWhere(name -> SegmentNames.creatorPid(name) == pid);
+    }
+
+    private static int removeWhere(Predicate<String> which) {
         int removed = 0;
         for (String name : list()) {
-            if (orphansOnly && creatorAlive(name)) {
+            if (!which.test(name)) {
                 continue;
             }
             try {

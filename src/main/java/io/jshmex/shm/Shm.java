@@ -77,20 +77,32 @@ public final class Shm {
         }
     }
 
-    /** Maps an existing segment after checking it; {@code info} as in {@code jshmex.h}. */
-    static long attach(String name, long[] info) {
+    /** Opens a checked segment and returns its descriptor; {@code info} as in {@code jshmex.h}. */
+    static int open(String name, long[] info) {
         ensureAvailable();
         try {
-            return ShmNative.attach_segment(name, info);
+            return ShmNative.open_segment(name, info);
         } catch (RuntimeException e) {
             throw translate(e, name, -1);
         }
     }
 
+    static long mapFd(int fd, long length, String name) {
+        try {
+            return ShmNative.map_fd(fd, length);
+        } catch (RuntimeException e) {
+            throw translate(e, name, length);
+        }
+    }
+
+    static void closeFd(int fd) {
+        ShmNative.close_fd(fd);
+    }
+
     /** Reads and checks a header without mapping. */
     public static SegmentInfo readHeader(String name) {
         ensureAvailable();
-        long[] info = new long[6];
+        long[] info = new long[SegmentInfo.FIELDS];
         try {
             ShmNative.read_header(name, info);
         } catch (RuntimeException e) {

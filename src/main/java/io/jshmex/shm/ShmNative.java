@@ -25,9 +25,13 @@ final class ShmNative {
     static native @Cast("std::uintptr_t") long create_segment(String name, long dataBytes, int type, long count,
                                                               long pid, long startMs);
 
-    static native @Cast("std::uintptr_t") long attach_segment(String name, long[] info);
-
     static native void read_header(String name, long[] info);
+
+    static native int open_segment(String name, long[] info);
+
+    static native @Cast("std::uintptr_t") long map_fd(int fd, long length);
+
+    static native void close_fd(int fd);
 
     static native @Cast("bool") boolean unlink_segment(String name);
 
@@ -44,4 +48,7 @@ final class ShmNative {
     static native void space(String dir, long[] out);
 
     static native long page_size();
+
+    /** JavaCPP passes a direct buffer as the address of its element at {@code position()}. */
+    static native @Cast("std::uintptr_t") long address_of(@Cast("const void*") java.nio.Buffer buffer);
 }

@@ -5,9 +5,9 @@ import java.nio.ByteOrder;
 import org.bytedeco.javacpp.Pointer;
 
 /** Makes direct buffers over raw addresses, refusing what a buffer cannot hold. */
-final class Views {
+public final class Views {
     /** The largest view: a Java buffer's capacity is an int. */
-    static final long MAX_VIEW_BYTES = Integer.MAX_VALUE;
+    public static final long MAX_VIEW_BYTES = Integer.MAX_VALUE;
 
     private Views() {
     }
@@ -32,10 +32,17 @@ final class Views {
             this.limit = bytes;
             this.capacity = bytes;
         }
+
+        /** Bytes, not the size JavaCPP would look up for an unknown subclass. */
+        @Override
+        public int sizeof() {
+            return 1;
+        }
     }
 
     /** The address of a direct buffer's element 0 (its position ignored). */
-    static long address(java.nio.Buffer directBuffer) {
-        return new Pointer(directBuffer).address();
+    public static long address(java.nio.Buffer directBuffer) {
+        // JavaCPP hands native code the address plus position(), counted in bytes for a void*
+        return ShmNative.address_of(directBuffer) - directBuffer.position();
     }
 }

@@ -1,0 +1,59 @@
+package io.jshmex.pool;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/**
+ * A worker's private channel: a Unix-domain socket, carrying {@link Frame}s. One thread reads;
+ * writes from any thread are serialized. Unlike the child's stdout, nothing a task prints can
+ * reach it.
+ */
+final class FrameChannel implements AutoCloseable {
+    private final SocketChannel socket;
+    private final ByteBuffer lengthBuffer = ByteBuffer.allocate(4);
+
+    FrameChannel(SocketChannel socket) {
+        this.socket = socket;
+    }
+
+    void write(Frame frame) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(frame.encode());
+        synchronized (this) {
+            while (bytes.hasRemaining()) {
+                socket.write(bytes);
+            }
+        }
+    }
+
+    /** The next frame; {@link EOFException} when the other end has closed. */
+    Frame read() throws IOException {
+        lengthBuffer.clear();
+        readFully(lengthBuffer);
+        int length = lengthBuffer.flip().getInt();
+        if (length < 0 || length > Frame.MAX_LENGTH) {
+            throw new IOException("corrupt frame length " + length);
+        }
+        ByteBuffer body = ByteBuffer.allocate(length);
+        readFully(body);
+        return Frame.decode(body.array());
+    }
+
+    private void readFully(ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            if (socket.read(buffer) < 0) {
+                throw new EOFException("channel closed");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing: nothing left to do with it
+        }
+    }
+}

@@ -1,0 +1,239 @@
+package io.jshmex.pool;
+
+import io.jshmex.TaskStep;
+import io.jshmex.TaskTimeoutException;
+import io.jshmex.TaskTransferException;
+import io.jshmex.WorkerStartException;
+import io.jshmex.transfer.TransferLink;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * One worker place of the pool: a parent thread that owns at most one worker process at a time,
+ * takes tasks from the queue, sends each to its worker, waits for the reply, and replaces the
+ * worker when it dies, is killed (cancel, timeout) or has run its share of tasks.
+ */
+final class Slot implements Runnable {
+    private final PoolCore pool;
+    private final PoolSettings settings;
+    private final boolean prestart;
+    private WorkerProcess worker;
+    private volatile TaskFuture<?> current;
+
+    Slot(PoolCore pool, boolean prestart) {
+        this.pool = pool;
+        this.settings = pool.settings;
+        this.prestart = prestart;
+    }
+
+    @Override
+    public void run() {
+        try {
+            if (prestart) {
+                try {
+                    ensureWorker();
+                } catch (WorkerStartException e) {
+                    // the first task reports it; an initializer failure already broke the pool
+                }
+            }
+            long idleSince = System.nanoTime();
+            while (true) {
+                boolean mayExit = System.nanoTime() - idleSince >= settings.idleTimeout().toNanos();
+                Object next = pool.take(this, settings.trimAfter().toNanos(), mayExit);
+                if (next == PoolCore.EXIT) {
+                    break;
+                }
+                if (next == PoolCore.TIMEOUT) {
+                    tidyIdleWorker();
+                    continue;
+                }
+                runTask((TaskFuture<?>) next);
+                idleSince = System.nanoTime();
+                if (worker != null && settings.maxTasksPerWorker() > 0 && worker.tasksRun >= settings.maxTasksPerWorker()) {
+                    retireWorker();
+                }
+            }
+        } finally {
+            retireWorker();
+            pool.slotExited(this);
+        }
+    }
+
+    /** The task this slot is running, or null. */
+    TaskFuture<?> current() {
+        return current;
+    }
+
+    /** Kills the worker if it is running {@code task} (cancel(true), shutdownNow). */
+    void abort(TaskFuture<?> task) {
+        WorkerProcess running = worker;
+        if (current == task && running != null) {
+            running.kill();
+        }
+    }
+
+    private void runTask(TaskFuture<?> task) {
+        task.runningOn = this;
+        current = task;
+        try {
+            if (task.isDone()) {
+                return;
+            }
+            try {
+                ensureWorker();
+            } catch (WorkerStartException e) {
+                task.completeExceptionally(e);
+                return;
+            }
+            exchange(task, worker);
+        } finally {
+            current = null;
+        }
+    }
+
+    private void exchange(TaskFuture<?> task, WorkerProcess running) {
+        TransferLink.Staged staged;
+        try {
+            staged = running.link.stage(task.payload);
+        } catch (RuntimeException | Error e) {
+            task.completeExceptionally(new TaskTransferException(TaskStep.SEND_TASK, String.valueOf(e.getMessage()), e));
+            return;
+        }
+        try {
+            running.send(new Frame(Frame.TASK, task.id, null, null, staged.table(), task.payload.stream()));
+        } catch (IOException e) {
+            running.link.abandon(staged);
+            workerLost(task, running, "while receiving " + task);
+            return;
+        }
+        long timeout = task.timeoutNanos;
+        Frame reply;
+        try {
+            reply = running.awaitReply(timeout > 0 ? timeout : -1);
+        } catch (WorkerProcess.WorkerGone gone) {
+            workerLost(task, running, "while running " + task);
+            return;
+        } catch (InterruptedException e) {
+            // the pool's own thread is interrupted only when the JVM is going down
+            Thread.currentThread().interrupt();
+            running.kill();
+            task.cancel(false);
+            dropWorker();
+            return;
+        }
+        if (reply == null) {
+            running.kill();
+            task.completeExceptionally(new TaskTimeoutException(Duration.ofNanos(timeout), running.pid));
+            dropWorker();
+            return;
+        }
+        running.tasksRun++;
+        complete(task, running, reply);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void complete(TaskFuture task, WorkerProcess running, Frame reply) {
+        Object value;
+        try {
+            value = running.link.decode(reply.stream, reply.table, null);
+        } catch (IOException | ClassNotFoundException | RuntimeException | Error e) {
+            task.completeExceptionally(new TaskTransferException(TaskStep.RECEIVE_RESULT,
+                "the result of " + task + " could not be decoded: " + e, e));
+            return;
+        }
+        if (reply.kind == Frame.RESULT) {
+            task.complete(value);
+            return;
+        }
+        Failure failure = (Failure) value;
+        Throwable error = failure.toThrowable();
+        if (failure.step != TaskStep.RUN && !(error instanceof io.jshmex.RemoteTaskException)) {
+            error = new TaskTransferException(failure.step, String.valueOf(error), error);
+        }
+        task.completeExceptionally(error);
+    }
+
+    private void workerLost(TaskFuture<?> task, WorkerProcess running, String doing) {
+        if (!task.isDone()) {
+            task.completeExceptionally(running.death(doing));
+        }
+        dropWorker();
+    }
+
+    private void ensureWorker() {
+        if (worker != null && worker.isAlive()) {
+            return;
+        }
+        dropWorker();
+        WorkerProcess started = WorkerProcess.launch(settings, pool.socketDir(), pool.nextWorkerNumber());
+        worker = started;
+        if (pool.initializer != null) {
+            initialize(started);
+        }
+    }
+
+    private void initialize(WorkerProcess started) {
+        Frame reply;
+        try {
+            TransferLink.Staged staged = started.link.stage(pool.initializer);
+            started.send(new Frame(Frame.INIT, 0, null, null, staged.table(), pool.initializer.stream()));
+            reply = started.awaitReply(-1);
+        } catch (IOException | WorkerProcess.WorkerGone | RuntimeException e) {
+            WorkerStartException failed = new WorkerStartException("the pool's initializer did not complete: "
+                + started.death("while running the initializer").getMessage(), null);
+            dropWorker();
+            pool.markBroken(failed);
+            throw failed;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            dropWorker();
+            throw new WorkerStartException("interrupted while starting a worker", e);
+        }
+        if (reply.kind == Frame.INIT_OK) {
+            return;
+        }
+        Throwable cause;
+        try {
+            cause = ((Failure) started.link.decode(reply.stream, reply.table, null)).toThrowable();
+        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            cause = e;
+        }
+        WorkerStartException failed = new WorkerStartException("the pool's initializer failed in worker process "
+            + started.pid + ": " + cause + "; the pool is broken: every worker would fail the same way", cause);
+        retireWorker();
+        pool.markBroken(failed);
+        throw failed;
+    }
+
+    private void tidyIdleWorker() {
+        WorkerProcess idle = worker;
+        if (idle == null) {
+            return;
+        }
+        if (!idle.isAlive()) {
+            dropWorker();
+            return;
+        }
+        idle.link.blocks().trim(false);
+        try {
+            idle.send(Frame.control(Frame.NOTICE, 0));
+        } catch (IOException e) {
+            dropWorker();
+        }
+    }
+
+    private void dropWorker() {
+        if (worker != null) {
+            worker.kill();
+            worker.release();
+            worker = null;
+        }
+    }
+
+    private void retireWorker() {
+        if (worker != null) {
+            worker.shutdown();
+            worker = null;
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package io.jshmex.pool;
+
+import io.jshmex.TaskStep;
+import io.jshmex.shm.SegmentDescriptor;
+import io.jshmex.shm.Segments;
+import io.jshmex.shm.Shm;
+import io.jshmex.transfer.Payload;
+import io.jshmex.transfer.Receipt;
+import io.jshmex.transfer.TransferLink;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The main class of a worker process. It reads a one-time token from stdin, connects to the
+ * parent's private socket, and runs tasks one at a time. Its stdin stays open for as long as the
+ * parent lives: end of stdin means the parent is gone, however it died, and the worker exits
+ * at once, removing the shared memory it made.
+ */
+public final class WorkerMain {
+    private final FrameChannel channel;
+    private final TransferLink link;
+    private final BlockingQueue<Frame> work = new LinkedBlockingQueue<>();
+    private final long trimMillis;
+
+    private WorkerMain(FrameChannel channel, TransferLink link, long trimMillis) {
+        this.channel = channel;
+        this.link = link;
+        this.trimMillis = trimMillis;
+    }
+
+    /**
+     * Entry point; not for users.
+     *
+     * @param args socket path, shared-memory threshold in bytes, trim delay in milliseconds
+     */
+    public static void main(String[] args) throws Exception {
+        String token = readToken(System.in);
+        watchParent(System.in);
+        SocketChannel socket = SocketChannel.open(UnixDomainSocketAddress.of(args[0]));
+        long threshold = Long.parseLong(args[1]);
+        long trimMillis = Long.parseLong(args[2]);
+        TransferLink link = new TransferLink(threshold, trimMillis);
+        WorkerMain worker = new WorkerMain(new FrameChannel(socket), link, trimMillis);
+        // NativeShm buffers a task allocates come from memory kept pre-faulted for the next task
+        Segments.useAllocator((count, type) -> link.blocks().allocateLocal(count * SegmentDescriptor.elementSize(type)));
+        link.onUrgentNotice(worker::sendNotice);
+        worker.channel.write(new Frame(Frame.HELLO, Shm.pid(), null, null, null, token.getBytes(StandardCharsets.UTF_8)));
+        worker.startReader();
+        worker.serve();
+    }
+
+    private static String readToken(InputStream in) throws IOException {
+        StringBuilder token = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new EOFException("no token on stdin");
+            }
+            token.append((char) c);
+        }
+        return token.toString();
+    }
+
+    private static void watchParent(InputStream stdin) {
+        Thread watcher = new Thread(() -> {
+            try {
+                while (stdin.read() >= 0) {
+                    // the parent never writes more; only the end matters
+                }
+            } catch (IOException ignored) {
+                // same as the end
+            }
+            exitNow(0);
+        }, "jshmex-parent-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    /** Removes the shared memory this worker made (the parent may not be there to do it) and halts. */
+    static void exitNow(int status) {
+        try {
+            Segments.removeCreatedBy(Shm.pid());
+        } catch (Throwable ignored) {
+            // halting anyway
+        }
+        Runtime.getRuntime().halt(status);
+    }
+
+    private void startReader() {
+        Thread reader = new Thread(() -> {
+            try {
+                while (true) {
+                    Frame frame = channel.read();
+                    link.applyNotices(frame.peerBlocksDone, frame.drops);
+                    if (frame.kind != Frame.NOTICE) {
+                        work.put(frame);
+                    }
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                exitNow(0);
+            }
+        }, "jshmex-worker-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    private void serve() throws Exception {
+        while (true) {
+            Frame frame = work.poll(trimMillis, TimeUnit.MILLISECONDS);
+            if (frame == null) {
+                if (link.blocks().trim(false) > 0) {
+                    sendNotice();
+                }
+                continue;
+            }
+            switch (frame.kind) {
+                case Frame.INIT:
+                    initialize(frame);
+                    break;
+                case Frame.TASK:
+                    run(frame);
+                    break;
+                case Frame.SHUTDOWN:
+                    link.close();
+                    channel.close();
+                    exitNow(0);
+                    return;
+                default:
+                    throw new IOException("unexpected frame kind " + frame.kind);
+            }
+        }
+    }
+
+    private void initialize(Frame frame) throws IOException {
+        Receipt receipt = new Receipt();
+        try {
+            Runnable initializer = (Runnable) link.decode(frame.stream, frame.table, receipt);
+            initializer.run();
+            channel.write(reply(Frame.INIT_OK, frame.taskId, null, null));
+        } catch (Throwable failed) {
+            sendFailure(frame.taskId, new Failure(TaskStep.RUN, failed));
+        } finally {
+            receipt.endLeases();
+        }
+    }
+
+    private void run(Frame frame) throws IOException {
+        Receipt receipt = new Receipt();
+        Job job;
+        try {
+            job = (Job) link.decode(frame.stream, frame.table, receipt);
+        } catch (Throwable failed) {
+            receipt.endLeases();
+            sendFailure(frame.taskId, new Failure(TaskStep.RECEIVE_TASK, failed));
+            return;
+        }
+        Object result;
+        try {
+            result = job.run();
+        } catch (Throwable failed) {
+            receipt.endLeases();
+            sendFailure(frame.taskId, new Failure(TaskStep.RUN, failed));
+            return;
+        }
+        Frame answer;
+        try {
+            Payload payload = link.encode(result);
+            answer = reply(Frame.RESULT, frame.taskId, payload, link.stage(payload));
+        } catch (Throwable failed) {
+            receipt.endLeases();
+            sendFailure(frame.taskId, new Failure(TaskStep.SEND_RESULT, failed));
+            return;
+        }
+        // after staging: a task may return one of its argument buffers, which is copied from the lease
+        receipt.endLeases();
+        channel.write(withNotices(answer));
+        link.sweepNamed();
+    }
+
+    private void sendFailure(long taskId, Failure failure) throws IOException {
+        Payload payload = link.encode(failure);
+        channel.write(withNotices(reply(Frame.FAILURE, taskId, payload, link.stage(payload))));
+        link.sweepNamed();
+    }
+
+    private Frame reply(byte kind, long taskId, Payload payload, TransferLink.Staged staged) {
+        return new Frame(kind, taskId, null, null, staged == null ? null : staged.table(),
+            payload == null ? null : payload.stream());
+    }
+
+    private Frame withNotices(Frame frame) {
+        return new Frame(frame.kind, frame.taskId, link.takePeerBlocksDone(), link.takeDrops(), frame.table, frame.stream);
+    }
+
+    private void sendNotice() {
+        try {
+            channel.write(withNotices(Frame.control(Frame.NOTICE, 0)));
+        } catch (IOException e) {
+            exitNow(0);
+        }
+    }
+}

@@ -1,0 +1,281 @@
+package io.jshmex.pool;
+
+import io.jshmex.WorkerDiedException;
+import io.jshmex.WorkerStartException;
+import io.jshmex.shm.Segments;
+import io.jshmex.transfer.TransferLink;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The parent's handle on one worker process: the process, its private channel, the
+ * shared-memory link, and a reader thread that applies the worker's notices and queues its
+ * replies. Used by one {@link Slot} at a time.
+ */
+final class WorkerProcess {
+    private static final Object GONE = new Object();
+    private static final SecureRandom TOKENS = new SecureRandom();
+
+    final Process process;
+    final long pid;
+    final TransferLink link;
+    private final FrameChannel channel;
+    private final OutputPump stderr;
+    private final LinkedBlockingQueue<Object> replies = new LinkedBlockingQueue<>();
+    private volatile boolean closed;
+    int tasksRun;
+
+    private WorkerProcess(Process process, FrameChannel channel, TransferLink link, OutputPump stderr) {
+        this.process = process;
+        this.pid = process.pid();
+        this.channel = channel;
+        this.link = link;
+        this.stderr = stderr;
+        link.onUrgentNotice(this::sendNotice);
+    }
+
+    /**
+     * Starts a worker JVM and waits until it has connected to its private socket.
+     *
+     * @throws WorkerStartException if it cannot be started or does not connect in time
+     */
+    static WorkerProcess launch(PoolSettings settings, Path socketDir, long sequence) {
+        Path socketPath = socketDir.resolve("w" + sequence + ".sock");
+        String token = HexFormat.of().formatHex(randomBytes());
+        Process process = null;
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socketPath));
+            process = new ProcessBuilder(command(settings, socketPath)).start();
+            OutputPump.start(process.getInputStream(), false, "jshmex-worker-" + process.pid() + "-out");
+            OutputPump stderr = OutputPump.start(process.getErrorStream(), true, "jshmex-worker-" + process.pid() + "-err");
+            // the token goes by stdin, not the command line, which any user can read
+            OutputStream stdin = process.getOutputStream();
+            stdin.write((token + "\n").getBytes(StandardCharsets.US_ASCII));
+            stdin.flush();
+            SocketChannel socket = accept(server, process, stderr, settings.startTimeout().toMillis());
+            Files.deleteIfExists(socketPath);
+            FrameChannel channel = new FrameChannel(socket);
+            Frame hello = channel.read();
+            if (hello.kind != Frame.HELLO || hello.taskId != process.pid()
+                || !token.equals(new String(hello.stream, StandardCharsets.UTF_8))) {
+                channel.close();
+                throw new IOException("a process that is not the worker connected to its socket");
+            }
+            TransferLink link = new TransferLink(settings.shmThresholdBytes(), settings.trimAfter().toMillis());
+            WorkerProcess worker = new WorkerProcess(process, channel, link, stderr);
+            worker.startReader();
+            return worker;
+        } catch (IOException | RuntimeException e) {
+            if (process != null) {
+                process.destroyForcibly();
+            }
+            try {
+                Files.deleteIfExists(socketPath);
+            } catch (IOException ignored) {
+                // the directory goes with the pool
+            }
+            if (e instanceof WorkerStartException) {
+                throw (WorkerStartException) e;
+            }
+            throw new WorkerStartException("could not start a worker process: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] bytes = new byte[16];
+        TOKENS.nextBytes(bytes);
+        return bytes;
+    }
+
+    static List<String> command(PoolSettings settings, Path socketPath) {
+        List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("--enable-native-access=ALL-UNNAMED");
+        // a worker out of memory is replaced rather than left half-broken
+        command.add("-XX:+ExitOnOutOfMemoryError");
+        System.getProperties().stringPropertyNames().stream()
+            .filter(key -> key.startsWith("jshmex.") || key.startsWith("org.bytedeco.javacpp."))
+            .sorted()
+            .forEach(key -> command.add("-D" + key + "=" + System.getProperty(key)));
+        command.addAll(settings.jvmArgs());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(WorkerMain.class.getName());
+        command.add(socketPath.toString());
+        command.add(Long.toString(settings.shmThresholdBytes()));
+        command.add(Long.toString(settings.trimAfter().toMillis()));
+        return command;
+    }
+
+    private static SocketChannel accept(ServerSocketChannel server, Process process, OutputPump stderr, long timeoutMillis)
+        throws IOException {
+        server.configureBlocking(false);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        try (Selector selector = Selector.open()) {
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            while (true) {
+                selector.select(50);
+                SocketChannel socket = server.accept();
+                if (socket != null) {
+                    socket.configureBlocking(true);
+                    return socket;
+                }
+                if (!process.isAlive()) {
+                    throw new WorkerStartException("worker process " + process.pid() + " exited with code "
+                        + exitCode(process) + " before connecting" + lastOutput(stderr)
+                        + " (check the pool's jvmArgs and class path)", null);
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new WorkerStartException("worker process " + process.pid() + " did not connect within "
+                        + timeoutMillis + " ms" + lastOutput(stderr), null);
+                }
+            }
+        }
+    }
+
+    private static int exitCode(Process process) {
+        try {
+            return process.waitFor(1, TimeUnit.SECONDS) ? process.exitValue() : -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static String lastOutput(OutputPump stderr) {
+        String tail = stderr.tail();
+        return tail.isEmpty() ? "" : "; its last output: " + tail;
+    }
+
+    private void startReader() {
+        Thread reader = new Thread(() -> {
+            try {
+                while (true) {
+                    Frame frame = channel.read();
+                    link.applyNotices(frame.peerBlocksDone, frame.drops);
+                    if (frame.kind != Frame.NOTICE) {
+                        replies.add(frame);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                replies.add(GONE);
+            }
+        }, "jshmex-worker-" + pid + "-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Sends a frame, with the notices that have piled up. */
+    void send(Frame frame) throws IOException {
+        channel.write(new Frame(frame.kind, frame.taskId, link.takePeerBlocksDone(), link.takeDrops(), frame.table,
+            frame.stream));
+    }
+
+    private void sendNotice() {
+        if (closed) {
+            return;
+        }
+        try {
+            send(Frame.control(Frame.NOTICE, 0));
+        } catch (IOException ignored) {
+            // the reader sees the worker gone
+        }
+    }
+
+    /**
+     * The next reply, or null if none came within {@code timeoutNanos} (negative: wait forever).
+     *
+     * @throws WorkerGone if the worker died or its channel broke
+     */
+    Frame awaitReply(long timeoutNanos) throws InterruptedException, WorkerGone {
+        Object reply = timeoutNanos < 0 ? replies.take() : replies.poll(timeoutNanos, TimeUnit.NANOSECONDS);
+        if (reply == GONE) {
+            replies.add(GONE);
+            throw new WorkerGone();
+        }
+        return (Frame) reply;
+    }
+
+    /** Kills the process at once (a cancelled or timed-out task). */
+    void kill() {
+        process.destroyForcibly();
+    }
+
+    /** Why the worker is gone, for the task it was running. */
+    WorkerDiedException death(String doing) {
+        int exitCode = -1;
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+            exitCode = process.isAlive() ? -1 : process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return new WorkerDiedException(pid, exitCode, doing + lastOutput(stderr));
+    }
+
+    /** Asks the worker to exit; kills it if it does not within a few seconds. Frees everything. */
+    void shutdown() {
+        try {
+            send(Frame.control(Frame.SHUTDOWN, 0));
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (IOException e) {
+            process.destroyForcibly();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        release();
+    }
+
+    /** Frees the parent's side: channel, transfer blocks, and whatever the dead worker left named. */
+    void release() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        channel.close();
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        link.close();
+        if (!process.isAlive()) {
+            Segments.removeCreatedBy(pid);
+        }
+    }
+
+    boolean isAlive() {
+        return !closed && process.isAlive();
+    }
+
+    /** The worker died or its channel broke. */
+    static final class WorkerGone extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        WorkerGone() {
+            super(null, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.jshmex.transfer;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The receiving half of the one object stream: swaps each {@link SharedRef} back for an equal
+ * array (copied out of shared memory) or a buffer (a view of it), and each {@link InlineBuffer}
+ * for its buffer.
+ */
+final class PayloadDecoder extends ContextObjectInputStream {
+    private final TransferLink link;
+    private final List<TableEntry> table;
+    private final Receipt receipt;
+
+    private PayloadDecoder(byte[] stream, TransferLink link, List<TableEntry> table, Receipt receipt) throws IOException {
+        super(new ByteArrayInputStream(stream));
+        this.link = link;
+        this.table = table;
+        this.receipt = receipt;
+        enableResolveObject(true);
+    }
+
+    static Object decode(byte[] stream, TransferLink link, List<TableEntry> table, Receipt receipt)
+        throws IOException, ClassNotFoundException {
+        try (PayloadDecoder decoder = new PayloadDecoder(stream, link, table, receipt)) {
+            return decoder.readObject();
+        }
+    }
+
+    @Override
+    protected Object resolveObject(Object obj) throws IOException {
+        if (obj instanceof SharedRef) {
+            SharedRef ref = (SharedRef) obj;
+            if (ref.index < 0 || ref.index >= table.size()) {
+                throw new IOException("shared value #" + ref.index + " has no segment table entry");
+            }
+            return link.materialize(ref, table.get(ref.index), receipt);
+        }
+        if (obj instanceof InlineBuffer) {
+            return ((InlineBuffer) obj).toBuffer();
+        }
+        return obj;
+    }
+}

@@ -1,0 +1,109 @@
+package io.jshmex.transfer;
+
+import io.jshmex.shm.Mapping;
+import io.jshmex.shm.Views;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.nio.Buffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The sending half of the one object stream: Java serialization in which every primitive array
+ * of at least {@code threshold} bytes and every buffer is swapped for a {@link SharedRef},
+ * wherever it sits in the graph (field, collection element, record component, array element,
+ * the root). A value met twice is swapped once and arrives as one object.
+ */
+public final class PayloadEncoder extends ObjectOutputStream {
+    private final long threshold;
+    private final BlockPool ownBlocks;
+    private final List<Object> values = new ArrayList<>();
+    private final List<SharedRef> refs = new ArrayList<>();
+    private final List<Mapping> homes = new ArrayList<>();
+
+    private PayloadEncoder(ByteArrayOutputStream out, long threshold, BlockPool ownBlocks) throws IOException {
+        super(out);
+        this.threshold = threshold;
+        this.ownBlocks = ownBlocks;
+        enableReplaceObject(true);
+    }
+
+    /**
+     * Encodes {@code graph}.
+     *
+     * @param threshold arrays of at least this many bytes go through shared memory
+     * @param ownBlocks the sender's transfer pool: buffers allocated from it go by reference;
+     *     null in the parent before a worker is chosen
+     * @throws java.io.NotSerializableException naming the class that cannot be serialized
+     * @throws IOException if serialization fails otherwise
+     */
+    public static Payload encode(Object graph, long threshold, BlockPool ownBlocks) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        PayloadEncoder encoder = new PayloadEncoder(bytes, threshold, ownBlocks);
+        encoder.writeObject(graph);
+        encoder.close();
+        return new Payload(bytes.toByteArray(), encoder.values, encoder.refs, encoder.homes);
+    }
+
+    @Override
+    protected Object replaceObject(Object obj) {
+        if (obj instanceof Buffer) {
+            return replaceBuffer((Buffer) obj);
+        }
+        if (obj.getClass().isArray()) {
+            ValueKind kind = ValueKind.ofArray(obj);
+            if (kind != null) {
+                int length = ValueKind.arrayLength(obj);
+                if ((long) length * kind.size >= threshold) {
+                    return add(obj, null, new SharedRef(values.size(), SharedRef.ARRAY, kind.type, length, 0, length,
+                        false, false));
+                }
+            }
+        }
+        return obj;
+    }
+
+    private Object replaceBuffer(Buffer buffer) {
+        ValueKind kind = ValueKind.ofBuffer(buffer);
+        long bytes = (long) buffer.capacity() * kind.size;
+        Mapping home = buffer.isDirect() ? homeOf(buffer, bytes) : null;
+        if (home == null && bytes < threshold) {
+            return InlineBuffer.of(buffer);
+        }
+        SharedRef ref = new SharedRef(values.size(), SharedRef.BUFFER, kind.type, buffer.capacity(), buffer.position(),
+            buffer.limit(), ValueKind.order(buffer) == ByteOrder.BIG_ENDIAN, buffer.isReadOnly());
+        return add(buffer, home, ref);
+    }
+
+    /**
+     * The mapping a direct buffer can be sent by reference from: a user's segment (made by
+     * NativeShm, by name) or a block of the sender's own pool; null if it must be copied.
+     */
+    private Mapping homeOf(Buffer buffer, long bytes) {
+        Mapping mapping = Mapping.containing(Views.address(buffer));
+        if (mapping == null) {
+            return null;
+        }
+        long offset = Views.address(buffer) - mapping.dataAddress();
+        if (offset + bytes > mapping.dataBytes()) {
+            return null;
+        }
+        Object tag = mapping.tag();
+        if (tag == null) {
+            return mapping;
+        }
+        if (ownBlocks != null && tag instanceof BlockPool.Block && ((BlockPool.Block) tag).pool() == ownBlocks) {
+            return mapping;
+        }
+        return null;
+    }
+
+    private SharedRef add(Object value, Mapping home, SharedRef ref) {
+        values.add(value);
+        homes.add(home);
+        refs.add(ref);
+        return ref;
+    }
+}

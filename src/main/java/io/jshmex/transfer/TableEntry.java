@@ -1,0 +1,37 @@
+package io.jshmex.transfer;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+/**
+ * Where one large value of a message lies: in a transfer block of the sender's (known by id once
+ * the receiver has mapped it), or in a named segment the user made.
+ *
+ * @param named true for a user's segment (by reference), false for a transfer block
+ * @param name the segment's name (the receiver maps it the first time it sees the block)
+ * @param blockId the block's id in the sender's pool, or -1 for a named segment
+ * @param offset where the value starts within the segment's data
+ * @param bytes how many bytes it spans
+ */
+public record TableEntry(boolean named, String name, long blockId, long offset, long bytes) {
+    public void write(DataOutput out) throws IOException {
+        out.writeBoolean(named);
+        out.writeUTF(name);
+        out.writeLong(blockId);
+        out.writeLong(offset);
+        out.writeLong(bytes);
+    }
+
+    public static TableEntry read(DataInput in) throws IOException {
+        boolean named = in.readBoolean();
+        String name = in.readUTF();
+        long blockId = in.readLong();
+        long offset = in.readLong();
+        long bytes = in.readLong();
+        if (offset < 0 || bytes < 0) {
+            throw new IOException("corrupt segment table entry for " + name);
+        }
+        return new TableEntry(named, name, blockId, offset, bytes);
+    }
+}
