@@ -26,7 +26,7 @@ namespace jshmex {
 
 // ---- the segment header: the one binary layout, mirrored by io.jshmex.shm.SegmentDescriptor ----
 
-static const std::uint64_t HEADER_MAGIC = 0x31584D4853484A00ULL;  // "\0JSHMX1" read little-endian
+static const std::uint64_t HEADER_MAGIC = 0x31584D4853484A00ULL;  // bytes "\0JHSHMX1" in memory (little-endian)
 static const std::uint32_t HEADER_VERSION = 1;
 static const std::uint32_t MAX_ELEMENT_TYPE = 15;                  // see SegmentDescriptor.TYPE_*
 
@@ -100,6 +100,7 @@ inline void check_header(const SegmentHeader& h, std::uint64_t fileBytes, const 
                + std::to_string(HEADER_VERSION));
     if (header_checksum(h) != h.checksum) reject(who + " has a corrupted header (checksum mismatch)");
     if (h.elementType > MAX_ELEMENT_TYPE) reject(who + " has an unknown element type");
+    if (h.reserved != 0) reject(who + " has a non-zero reserved field");
     if (h.dataOffset != sizeof(SegmentHeader)) reject(who + " has a bad data offset");
     if (h.dataBytes > fileBytes - sizeof(SegmentHeader))
         reject(who + " is truncated: header says " + std::to_string(h.dataBytes)
@@ -144,6 +145,9 @@ inline std::uintptr_t create_segment(const char* name, long long dataBytes, int 
     if (dataBytes < 0 || static_cast<unsigned long long>(dataBytes) > (1ULL << 46))
         reject("segment size " + std::to_string(dataBytes) + " is out of range");
     if (type < 0 || static_cast<std::uint32_t>(type) > MAX_ELEMENT_TYPE) reject("unknown element type");
+    if (count < 0 || static_cast<unsigned long long>(count) > static_cast<unsigned long long>(dataBytes)
+                                                               / element_size(static_cast<std::uint32_t>(type)))
+        reject("element count " + std::to_string(count) + " does not fit in " + std::to_string(dataBytes) + " bytes");
     std::uint64_t total = sizeof(SegmentHeader) + static_cast<std::uint64_t>(dataBytes);
     int fd = shm_open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0) fail(errno, "shm_open(" + path + ", O_CREAT|O_EXCL)");
@@ -177,7 +181,8 @@ inline std::uintptr_t create_segment(const char* name, long long dataBytes, int 
 inline int open_checked(const char* name, SegmentHeader* out, std::uint64_t* fileBytes, int flags,
                         long long* inode = nullptr) {
     std::string path = posix_name(name);
-    int fd = shm_open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0);
+    // O_NONBLOCK: a FIFO planted under the name must be refused, not block the open forever
+    int fd = shm_open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0);
     if (fd < 0) fail(errno, "shm_open(" + path + ")");
     struct stat st;
     if (fstat(fd, &st) != 0) {
@@ -198,6 +203,13 @@ inline int open_checked(const char* name, SegmentHeader* out, std::uint64_t* fil
         close(fd);
         reject("segment " + std::string(name) + " is truncated: " + std::to_string(st.st_size)
                + " bytes, smaller than its header");
+    }
+    // a sparse file (sized by ftruncate, pages missing) would fault its pages in on use, and a
+    // full /dev/shm would then be a SIGBUS: only fully backed segments are accepted
+    if (static_cast<long long>(st.st_blocks) * 512 < static_cast<long long>(st.st_size)) {
+        close(fd);
+        reject("segment " + std::string(name) + " is not fully allocated (a sparse file): it was not made by "
+               "this library, which reserves every page when it creates a segment");
     }
     ssize_t got = pread(fd, out, sizeof *out, 0);
     if (got != static_cast<ssize_t>(sizeof *out)) {

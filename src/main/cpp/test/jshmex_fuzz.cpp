@@ -64,7 +64,7 @@ bool reference_accepts(const SegmentHeader& h, std::uint64_t fileBytes) {
     if (fileBytes < 64) return false;
     if (h.magic != 0x31584D4853484A00ULL || h.version != 1) return false;
     if (reference_checksum(reinterpret_cast<const unsigned char*>(&h)) != h.checksum) return false;
-    if (h.elementType > 15 || h.dataOffset != 64) return false;
+    if (h.elementType > 15 || h.dataOffset != 64 || h.reserved != 0) return false;
     if (static_cast<u128>(h.dataBytes) + 64 > fileBytes) return false;
     return static_cast<u128>(h.elementCount) * reference_element_size(h.elementType) <= h.dataBytes;
 }
@@ -177,8 +177,10 @@ void fuzz_file(const SegmentHeader& h, std::uint64_t size) {
         std::abort();
     }
     std::size_t headerBytes = size < 64 ? static_cast<std::size_t>(size) : 64;
+    // fully backed, as segments of this library are (a sparse file is refused on its own count)
     bool written = (headerBytes == 0 || pwrite(fd, &h, headerBytes, 0) == static_cast<ssize_t>(headerBytes))
-                   && ftruncate(fd, static_cast<off_t>(size)) == 0;
+                   && ftruncate(fd, static_cast<off_t>(size)) == 0
+                   && (size == 0 || posix_fallocate(fd, 0, static_cast<off_t>(size)) == 0);
     close(fd);
     if (!written) {
         cleanup();

@@ -30,6 +30,7 @@ final class Frame {
     static final byte FAILURE = 6;
     static final byte NOTICE = 7;
     static final byte SHUTDOWN = 8;
+    static final byte REGISTRY = 9;
 
     /** A frame longer than this is corrupt: large values never travel in the stream itself. */
     static final int MAX_LENGTH = Integer.MAX_VALUE - 64;

@@ -4,9 +4,12 @@ import io.jshmex.TaskStep;
 import io.jshmex.TaskTimeoutException;
 import io.jshmex.TaskTransferException;
 import io.jshmex.WorkerStartException;
+import io.jshmex.transfer.Payload;
 import io.jshmex.transfer.TransferLink;
+import io.jshmex.transfer.WrapperRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 
 /**
  * One worker place of the pool: a parent thread that owns at most one worker process at a time,
@@ -92,6 +95,12 @@ final class Slot implements Runnable {
     }
 
     private void exchange(TaskFuture<?> task, WorkerProcess running) {
+        try {
+            sendRegistryIfChanged(running);
+        } catch (IOException e) {
+            workerLost(task, running, "while receiving the array-wrapper registrations before " + task);
+            return;
+        }
         TransferLink.Staged staged;
         try {
             staged = running.link.stage(task.payload);
@@ -129,6 +138,17 @@ final class Slot implements Runnable {
         }
         running.tasksRun++;
         complete(task, running, reply);
+    }
+
+    /** Array wrappers registered since the worker started reach it before its next task. */
+    private static void sendRegistryIfChanged(WorkerProcess running) throws IOException {
+        int version = WrapperRegistry.version();
+        if (running.registryVersion == version) {
+            return;
+        }
+        Payload registrations = running.link.encode(new ArrayList<>(WrapperRegistry.snapshot()));
+        running.send(new Frame(Frame.REGISTRY, 0, null, null, null, registrations.stream()));
+        running.registryVersion = version;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -7,12 +7,14 @@ import io.jshmex.shm.Shm;
 import io.jshmex.transfer.Payload;
 import io.jshmex.transfer.Receipt;
 import io.jshmex.transfer.TransferLink;
+import io.jshmex.transfer.WrapperRegistry;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -126,6 +128,9 @@ public final class WorkerMain {
                 case Frame.TASK:
                     run(frame);
                     break;
+                case Frame.REGISTRY:
+                    register(frame);
+                    break;
                 case Frame.SHUTDOWN:
                     link.close();
                     channel.close();
@@ -147,6 +152,17 @@ public final class WorkerMain {
             sendFailure(frame.taskId, new Failure(TaskStep.RUN, failed));
         } finally {
             receipt.endLeases();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void register(Frame frame) {
+        try {
+            List<String[]> pairs = (List<String[]>) link.decode(frame.stream, frame.table, null);
+            WrapperRegistry.apply(pairs, WorkerMain.class.getClassLoader());
+        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            // the arrays of such wrappers then travel by the threshold rule; say why
+            System.err.println("jshmex worker " + Shm.pid() + ": cannot apply array-wrapper registrations: " + e);
         }
     }
 

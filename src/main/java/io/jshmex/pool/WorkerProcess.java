@@ -40,6 +40,8 @@ final class WorkerProcess {
     private final LinkedBlockingQueue<Object> replies = new LinkedBlockingQueue<>();
     private volatile boolean closed;
     int tasksRun;
+    /** The array-wrapper registrations this worker has (they are sent when they change). */
+    int registryVersion;
 
     private WorkerProcess(Process process, FrameChannel channel, TransferLink link, OutputPump stderr) {
         this.process = process;

@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
  * agree. All fields are in native byte order.
  *
  * <pre>
- *   0  magic           u64   "\0JSHMX1"
+ *   0  magic           u64   0x31584D4853484A00 (bytes "\0JHSHMX1" in memory)
  *   8  version         u32
  *  12  elementType     u32   TYPE_*
  *  16  elementCount    u64
@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
  *  32  dataBytes       u64
  *  40  creatorPid      i64
  *  48  creatorStartMs  i64   creator's start time, tells a reused pid apart
- *  56  reserved        u32
+ *  56  reserved        u32   zero
  *  60  checksum        u32   FNV-1a of bytes 0..59
  *  64  data ...
  * </pre>

@@ -31,6 +31,26 @@ final class Copier {
         return array;
     }
 
+    static void recordsToShm(RecordLayout layout, Object[] rows, Mapping target, long offset) {
+        int perWindow = (int) Math.max(1, WINDOW_BYTES / layout.rowBytes);
+        for (int from = 0; from < rows.length; from += perWindow) {
+            int count = Math.min(perWindow, rows.length - from);
+            layout.pack(rows, from, count, target.scratchView(offset + (long) from * layout.rowBytes,
+                (long) count * layout.rowBytes));
+        }
+    }
+
+    static Object[] shmToRecords(RecordLayout layout, int length, Mapping source, long offset) {
+        Object[] rows = layout.newArray(length);
+        int perWindow = (int) Math.max(1, WINDOW_BYTES / layout.rowBytes);
+        for (int from = 0; from < length; from += perWindow) {
+            int count = Math.min(perWindow, length - from);
+            layout.unpack(source.scratchView(offset + (long) from * layout.rowBytes, (long) count * layout.rowBytes),
+                rows, from, count);
+        }
+        return rows;
+    }
+
     /** Copies all of {@code buffer}'s capacity (position and limit ignored). */
     static void bufferToShm(ValueKind kind, Buffer buffer, Mapping target, long offset) {
         int capacity = buffer.capacity();

@@ -5,10 +5,13 @@ import io.jshmex.shm.Views;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
+import java.lang.reflect.Field;
 import java.nio.Buffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The sending half of the one object stream: Java serialization in which every primitive array
@@ -22,6 +25,8 @@ public final class PayloadEncoder extends ObjectOutputStream {
     private final List<Object> values = new ArrayList<>();
     private final List<SharedRef> refs = new ArrayList<>();
     private final List<Mapping> homes = new ArrayList<>();
+    /** Values of registered wrapper fields: they go through shared memory whatever their size. */
+    private final Map<Object, Boolean> forced = new IdentityHashMap<>();
 
     private PayloadEncoder(ByteArrayOutputStream out, long threshold, BlockPool ownBlocks) throws IOException {
         super(out);
@@ -48,28 +53,54 @@ public final class PayloadEncoder extends ObjectOutputStream {
     }
 
     @Override
-    protected Object replaceObject(Object obj) {
+    protected Object replaceObject(Object obj) throws IOException {
         if (obj instanceof Buffer) {
             return replaceBuffer((Buffer) obj);
         }
-        if (obj.getClass().isArray()) {
+        Class<?> type = obj.getClass();
+        if (type.isArray()) {
             ValueKind kind = ValueKind.ofArray(obj);
             if (kind != null) {
                 int length = ValueKind.arrayLength(obj);
-                if ((long) length * kind.size >= threshold) {
+                if ((long) length * kind.size >= threshold || forced.containsKey(obj)) {
                     return add(obj, null, new SharedRef(values.size(), SharedRef.ARRAY, kind.type, length, 0, length,
                         false, false));
                 }
+            } else if (type.getComponentType().isRecord()) {
+                return replaceRecords((Object[]) obj);
+            }
+            return obj;
+        }
+        markWrappedFields(obj);
+        return obj;
+    }
+
+    private Object replaceRecords(Object[] rows) {
+        RecordLayout layout = RecordLayout.of(rows.getClass().getComponentType());
+        if (layout == null || (long) rows.length * layout.rowBytes < threshold || !layout.canPack(rows)) {
+            return rows;
+        }
+        return add(rows, null, new SharedRef(values.size(), layout, rows.length));
+    }
+
+    private void markWrappedFields(Object obj) throws IOException {
+        for (Field field : WrapperRegistry.fieldsOf(obj.getClass())) {
+            try {
+                Object value = field.get(obj);
+                if (value != null) {
+                    forced.put(value, Boolean.TRUE);
+                }
+            } catch (IllegalAccessException e) {
+                throw new IOException("cannot read registered wrapper field " + field, e);
             }
         }
-        return obj;
     }
 
     private Object replaceBuffer(Buffer buffer) {
         ValueKind kind = ValueKind.ofBuffer(buffer);
         long bytes = (long) buffer.capacity() * kind.size;
         Mapping home = buffer.isDirect() ? homeOf(buffer, bytes) : null;
-        if (home == null && bytes < threshold) {
+        if (home == null && bytes < threshold && !forced.containsKey(buffer)) {
             return InlineBuffer.of(buffer);
         }
         SharedRef ref = new SharedRef(values.size(), SharedRef.BUFFER, kind.type, buffer.capacity(), buffer.position(),

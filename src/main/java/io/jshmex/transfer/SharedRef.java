@@ -11,6 +11,7 @@ final class SharedRef implements Serializable {
 
     static final byte ARRAY = 0;
     static final byte BUFFER = 1;
+    static final byte RECORDS = 2;
 
     final int index;
     final byte form;
@@ -21,9 +22,20 @@ final class SharedRef implements Serializable {
     final int limit;
     final boolean bigEndian;
     final boolean readOnly;
+    /** For {@link #RECORDS}: how the rows are packed. */
+    final RecordLayout layout;
 
     SharedRef(int index, byte form, int elementType, int length, int position, int limit, boolean bigEndian,
               boolean readOnly) {
+        this(index, form, elementType, length, position, limit, bigEndian, readOnly, null);
+    }
+
+    SharedRef(int index, RecordLayout layout, int rows) {
+        this(index, RECORDS, 0, rows, 0, rows, false, false, layout);
+    }
+
+    private SharedRef(int index, byte form, int elementType, int length, int position, int limit, boolean bigEndian,
+                      boolean readOnly, RecordLayout layout) {
         this.index = index;
         this.form = form;
         this.elementType = elementType;
@@ -32,5 +44,11 @@ final class SharedRef implements Serializable {
         this.limit = limit;
         this.bigEndian = bigEndian;
         this.readOnly = readOnly;
+        this.layout = layout;
+    }
+
+    /** Bytes the value spans in shared memory. */
+    long byteLength() {
+        return form == RECORDS ? (long) length * layout.rowBytes : (long) length * ValueKind.ofType(elementType).size;
     }
 }

@@ -66,8 +66,7 @@ public final class TransferLink implements AutoCloseable {
     }
 
     private TableEntry stageOne(Object value, SharedRef ref, Mapping home, Staged staged) {
-        ValueKind kind = ValueKind.ofType(ref.elementType);
-        long bytes = (long) ref.length * kind.size;
+        long bytes = ref.byteLength();
         if (home != null) {
             long offset = Views.address((Buffer) value) - home.dataAddress();
             if (home.tag() instanceof BlockPool.Block) {
@@ -79,10 +78,12 @@ public final class TransferLink implements AutoCloseable {
         }
         BlockPool.Block block = outgoing.acquireForPeer(bytes);
         staged.blocks.add(block);
-        if (ref.form == SharedRef.ARRAY) {
-            Copier.arrayToShm(kind, value, ref.length, block.mapping, 0);
+        if (ref.form == SharedRef.RECORDS) {
+            Copier.recordsToShm(ref.layout, (Object[]) value, block.mapping, 0);
+        } else if (ref.form == SharedRef.ARRAY) {
+            Copier.arrayToShm(ValueKind.ofType(ref.elementType), value, ref.length, block.mapping, 0);
         } else {
-            Copier.bufferToShm(kind, (Buffer) value, block.mapping, 0);
+            Copier.bufferToShm(ValueKind.ofType(ref.elementType), (Buffer) value, block.mapping, 0);
         }
         return new TableEntry(false, block.mapping.name(), block.id, 0, bytes);
     }
@@ -100,12 +101,22 @@ public final class TransferLink implements AutoCloseable {
         return PayloadDecoder.decode(stream, this, table, receipt);
     }
 
-    Object materialize(SharedRef ref, TableEntry entry, Receipt receipt) {
-        ValueKind kind = ValueKind.ofType(ref.elementType);
-        long bytes = (long) ref.length * kind.size;
+    Object materialize(SharedRef ref, TableEntry entry, Receipt receipt) throws IOException {
+        long bytes = ref.byteLength();
         if (bytes > entry.bytes()) {
             throw new IllegalStateException("shared value needs " + bytes + " bytes, its segment entry has " + entry.bytes());
         }
+        if (ref.form == SharedRef.RECORDS) {
+            RecordLayout local = ref.layout.local(loader());
+            if (entry.named()) {
+                return Copier.shmToRecords(local, ref.length, named.get(entry.name()), entry.offset());
+            }
+            ReceivedBlocks.Received block = incoming.get(entry);
+            Object[] rows = Copier.shmToRecords(local, ref.length, block.mapping, entry.offset());
+            peerBlockDone(block.id, false);
+            return rows;
+        }
+        ValueKind kind = ValueKind.ofType(ref.elementType);
         if (entry.named()) {
             Mapping mapping = named.get(entry.name());
             if (ref.form == SharedRef.ARRAY) {
@@ -125,6 +136,11 @@ public final class TransferLink implements AutoCloseable {
             receipt.leases.add(lease);
         }
         return shape(view, ref, kind);
+    }
+
+    private static ClassLoader loader() {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        return context != null ? context : TransferLink.class.getClassLoader();
     }
 
     private static Buffer shape(ByteBuffer view, SharedRef ref, ValueKind kind) {
