@@ -137,10 +137,11 @@ inline std::string posix_name(const char* name) {
 
 // Creates a segment of sizeof(SegmentHeader) + dataBytes, fully backed (posix_fallocate, so a
 // full /dev/shm is an error here, never a SIGBUS later), writes its header and maps it
-// read-write. Returns the address; the mapping is headerBytes + dataBytes long. On any failure
+// read-write. Returns the address; the mapping is headerBytes + dataBytes long; `inode` receives
+// the file's inode, which tells this segment from a later one of the same name. On any failure
 // nothing is left: no name, no mapping.
 inline std::uintptr_t create_segment(const char* name, long long dataBytes, int type, long long count,
-                                     long long pid, long long startMs) {
+                                     long long pid, long long startMs, long long* inode = nullptr) {
     std::string path = posix_name(name);
     if (dataBytes < 0 || static_cast<unsigned long long>(dataBytes) > (1ULL << 46))
         reject("segment size " + std::to_string(dataBytes) + " is out of range");
@@ -153,6 +154,9 @@ inline std::uintptr_t create_segment(const char* name, long long dataBytes, int 
     if (fd < 0) fail(errno, "shm_open(" + path + ", O_CREAT|O_EXCL)");
     // the umask cannot widen 0600, but make the mode exact whatever the umask
     int err = fchmod(fd, 0600) == 0 ? 0 : errno;
+    struct stat st;
+    if (err == 0) err = fstat(fd, &st) == 0 ? 0 : errno;
+    if (err == 0 && inode != nullptr) *inode = static_cast<long long>(st.st_ino);
     if (err == 0) {
         do {
             err = posix_fallocate(fd, 0, static_cast<off_t>(total));

@@ -288,7 +288,9 @@ void test_posix_name() {
 void test_create_attach_read() {
     const long long dataBytes = 10000;
     std::string name = name_for("main");
-    std::uintptr_t a = create_segment(name.c_str(), dataBytes, 7, dataBytes / 8, 1234, 5678);
+    long long createdInode = -1;
+    std::uintptr_t a = create_segment(name.c_str(), dataBytes, 7, dataBytes / 8, 1234, 5678, &createdInode);
+    CHECK_EQ(createdInode, inode_of(name));
     const long long length = 64 + dataBytes;
     CHECK(a != 0);
     CHECK_EQ(a % static_cast<std::uintptr_t>(page_size()), 0);

@@ -165,9 +165,12 @@ public final class NativeShm {
         return Shm.unavailabilityCause();
     }
 
+    /** Far beyond any machine's memory; the native layer refuses more. */
+    private static final long MAX_SEGMENT_BYTES = 1L << 46;
+
     private static void checkSize(long byteSize) {
-        if (byteSize < 0) {
-            throw new IllegalArgumentException("segment size must not be negative: " + byteSize);
+        if (byteSize < 0 || byteSize > MAX_SEGMENT_BYTES) {
+            throw new IllegalArgumentException("segment size must be between 0 and 2^46 bytes: " + byteSize);
         }
     }
 }

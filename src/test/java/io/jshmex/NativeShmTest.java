@@ -223,7 +223,8 @@ class NativeShmTest extends LeakCheckedTest {
         Set<String> before = ourSegments();
         long mappedBefore = MappedMemory.mappedBytes();
 
-        assertThrows(ShmException.class, () -> NativeShm.create(Long.MAX_VALUE));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeShm.create(Long.MAX_VALUE));
+        assertTrue(e.getMessage().contains("2^46"), e.getMessage());
 
         assertEquals(before, ourSegments());
         assertEquals(mappedBefore, MappedMemory.mappedBytes());

@@ -150,8 +150,12 @@ public final class PoolCore {
         thread.start();
     }
 
-    /** The next task for {@code slot}, or {@link #TIMEOUT}, or {@link #EXIT}. */
-    Object take(Slot slot, long waitNanos, boolean mayExitIdle) {
+    /**
+     * The next task for {@code slot}; {@link #EXIT} when the slot must end (stopped, shut down
+     * with nothing left, or idle for {@code waitNanos} with {@code exitOnTimeout}); else
+     * {@link #TIMEOUT} after {@code waitNanos} with nothing to do.
+     */
+    Object take(Slot slot, long waitNanos, boolean exitOnTimeout) {
         lock.lock();
         try {
             while (true) {
@@ -169,7 +173,7 @@ public final class PoolCore {
                     return exit(slot);
                 }
                 if (waitNanos <= 0) {
-                    return mayExitIdle ? exit(slot) : TIMEOUT;
+                    return exitOnTimeout ? exit(slot) : TIMEOUT;
                 }
                 idleSlots++;
                 try {

@@ -20,7 +20,7 @@ final class Slot implements Runnable {
     private final PoolCore pool;
     private final PoolSettings settings;
     private final boolean prestart;
-    private WorkerProcess worker;
+    private volatile WorkerProcess worker;
     private volatile TaskFuture<?> current;
 
     Slot(PoolCore pool, boolean prestart) {
@@ -40,9 +40,12 @@ final class Slot implements Runnable {
                 }
             }
             long idleSince = System.nanoTime();
+            long trimNanos = settings.trimAfter().toNanos();
             while (true) {
-                boolean mayExit = System.nanoTime() - idleSince >= settings.idleTimeout().toNanos();
-                Object next = pool.take(this, settings.trimAfter().toNanos(), mayExit);
+                // wake up to trim transfer memory, and to exit when idle past the idle timeout
+                long idleLeft = Math.max(0, settings.idleTimeout().toNanos() - (System.nanoTime() - idleSince));
+                boolean exitOnTimeout = idleLeft <= trimNanos;
+                Object next = pool.take(this, exitOnTimeout ? idleLeft : trimNanos, exitOnTimeout);
                 if (next == PoolCore.EXIT) {
                     break;
                 }
@@ -91,6 +94,8 @@ final class Slot implements Runnable {
             exchange(task, worker);
         } finally {
             current = null;
+            // the task's values (and the caller's segments they hold) are not needed any more
+            task.payload = null;
         }
     }
 

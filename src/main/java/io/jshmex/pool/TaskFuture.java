@@ -14,7 +14,8 @@ import java.util.concurrent.RunnableFuture;
  */
 public final class TaskFuture<T> extends CompletableFuture<T> implements RunnableFuture<T> {
     final long id;
-    final Payload payload;
+    /** What goes to the worker; dropped once the task is done, so futures kept around hold no arrays. */
+    volatile Payload payload;
     final long timeoutNanos;
     private final PoolCore pool;
     private final String description;

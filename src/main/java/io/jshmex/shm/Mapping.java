@@ -50,6 +50,8 @@ public final class Mapping {
     private final AtomicBoolean openerReleased = new AtomicBoolean();
     private final AtomicBoolean nameGone = new AtomicBoolean();
     private volatile int state = OPEN;
+    /** Set first thing by close(), so that no view can be added while it counts the views. */
+    private volatile boolean closing;
     private volatile Runnable onUnmap;
     private volatile Object tag;
 
@@ -104,21 +106,22 @@ public final class Mapping {
         long mappedBytes = SegmentDescriptor.HEADER_LENGTH + dataBytes;
         MappedMemory.reserve(mappedBytes);
         long address;
+        long[] inode = new long[1];
         try {
             try {
-                address = Shm.create(name, dataBytes, elementType, elementCount);
+                address = Shm.create(name, dataBytes, elementType, elementCount, inode);
             } catch (ShmSpaceException full) {
                 if (!MappedMemory.collect(mappedBytes)) {
                     throw full;
                 }
-                address = Shm.create(name, dataBytes, elementType, elementCount);
+                address = Shm.create(name, dataBytes, elementType, elementCount, inode);
             }
         } catch (RuntimeException e) {
             MappedMemory.unreserve(mappedBytes);
             throw e;
         }
         SegmentInfo info = new SegmentInfo(name, mappedBytes, elementType, elementCount, dataBytes, Shm.pid(),
-            Shm.startMillis(), 0);
+            Shm.startMillis(), inode[0]);
         return new Mapping(info, address, true);
     }
 
@@ -158,7 +161,7 @@ public final class Mapping {
     }
 
     public boolean isOpen() {
-        return state == OPEN;
+        return !closing && state == OPEN;
     }
 
     /** Whether this process created the segment (and so owns its name). */
@@ -228,10 +231,15 @@ public final class Mapping {
     private void acquire() {
         while (true) {
             int current = refs.get();
-            if (current == 0 || state != OPEN) {
+            if (current == 0 || closing || state != OPEN) {
                 throw new IllegalStateException("segment " + name() + " is closed");
             }
             if (refs.compareAndSet(current, current + 1)) {
+                if (closing) {
+                    // close() may have counted the views before this one: undo and refuse
+                    releaseRef();
+                    throw new IllegalStateException("segment " + name() + " is closed");
+                }
                 return;
             }
         }
@@ -249,6 +257,7 @@ public final class Mapping {
      * created it, and retires the range if views still point into it. Idempotent.
      */
     public void close() {
+        closing = true;
         unlinkName();
         boolean heldOpener = openerReleased.compareAndSet(false, true);
         synchronized (this) {
@@ -265,12 +274,22 @@ public final class Mapping {
         }
     }
 
-    /** Unlinks the name if this process created it and has not unlinked it yet. */
+    /**
+     * Unlinks the name if this process created it and has not unlinked it yet, and the name still
+     * denotes this segment (not a later one of the same name, made after someone else unlinked it).
+     */
     public boolean unlinkName() {
-        if (nameGone.compareAndSet(false, true)) {
-            return Shm.unlink(name());
+        if (!nameGone.compareAndSet(false, true)) {
+            return false;
         }
-        return false;
+        try {
+            if (Shm.readHeader(name()).inode() != info.inode()) {
+                return false;
+            }
+        } catch (io.jshmex.ShmException goneOrForeign) {
+            return false;
+        }
+        return Shm.unlink(name());
     }
 
     /** Marks the name as gone without touching it (someone else unlinked it). */

@@ -154,9 +154,6 @@ public final class Segments {
         if (pid <= 0) {
             return true;
         }
-        if (pid == Shm.pid()) {
-            return true;
-        }
         Optional<ProcessHandle> process = ProcessHandle.of(pid);
         if (process.isEmpty() || !process.get().isAlive()) {
             return false;

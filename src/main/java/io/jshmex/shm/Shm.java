@@ -67,11 +67,14 @@ public final class Shm {
         return START_MS;
     }
 
-    /** Creates, reserves (no SIGBUS later), maps and stamps a segment; returns its address. */
-    static long create(String name, long dataBytes, int type, long count) {
+    /**
+     * Creates, reserves (no SIGBUS later), maps and stamps a segment; returns its address and
+     * puts its inode in {@code inode[0]}.
+     */
+    static long create(String name, long dataBytes, int type, long count, long[] inode) {
         ensureAvailable();
         try {
-            return ShmNative.create_segment(name, dataBytes, type, count, PID, START_MS);
+            return ShmNative.create_segment(name, dataBytes, type, count, PID, START_MS, inode);
         } catch (RuntimeException e) {
             throw translate(e, name, SegmentDescriptor.HEADER_LENGTH + dataBytes);
         }

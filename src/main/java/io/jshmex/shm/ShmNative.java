@@ -23,7 +23,7 @@ final class ShmNative {
     static native long header_field_offset(int field);
 
     static native @Cast("std::uintptr_t") long create_segment(String name, long dataBytes, int type, long count,
-                                                              long pid, long startMs);
+                                                              long pid, long startMs, long[] inode);
 
     static native void read_header(String name, long[] info);
 

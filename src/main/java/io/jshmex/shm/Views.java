@@ -19,7 +19,9 @@ public final class Views {
                 + "this one would hold " + bytes + ": use a window (ShmSegment.asByteBuffer(offset, length))");
         }
         if (bytes == 0) {
-            return ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
+            // still an address inside the mapping (the header's page is there), so an empty
+            // buffer is found, and released, like any other
+            return wrap(address, 1).slice(0, 0).order(ByteOrder.nativeOrder());
         }
         return new AddressPointer(address, bytes).asByteBuffer().order(ByteOrder.nativeOrder());
     }

@@ -22,6 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class MappedMemoryTest extends LeakCheckedTest {
     private static final long THRESHOLD = 256L << 20;
+    /** 30 buffers of 64 MB make 7.5 times the threshold; each costs a fresh tmpfs allocation. */
+    private static final int PRESSURE_LOOPS = 30;
 
     /** Mappings that earlier tests left to the GC would otherwise be subtracted mid-test. */
     @BeforeEach
@@ -47,6 +49,7 @@ class MappedMemoryTest extends LeakCheckedTest {
         long before = MappedMemory.mappedBytes();
         try (ShmSegment creator = NativeShm.create(1000)) {
             try (ShmSegment attached = NativeShm.attach(creator.name())) {
+                assertEquals(1000, attached.byteSize());
                 assertEquals(2 * 1064, MappedMemory.mappedBytes() - before);
             }
             assertEquals(1064, MappedMemory.mappedBytes() - before);
@@ -94,9 +97,9 @@ class MappedMemoryTest extends LeakCheckedTest {
 
     @Test
     void shouldCollectDroppedBuffersBeforeMappingPastThreshold() {
-        // 100 buffers of 64 MB that nobody releases: without pressure 6.4 GB would pile up
+        // buffers of 64 MB that nobody releases: without pressure 1.9 GB would pile up
         ChildJvm.Result child = ChildJvm.run(List.of("-Djshmex.gcThresholdBytes=" + THRESHOLD),
-            "gc-pressure", "100", "8000000");
+            "gc-pressure", Integer.toString(PRESSURE_LOOPS), "8000000");
 
         assertEquals(0, child.exitCode(), child.output());
         long limit = THRESHOLD + 64_000_064L;

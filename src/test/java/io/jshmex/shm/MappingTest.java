@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jshmex.NativeShm;
+import io.jshmex.ShmException;
 import io.jshmex.testing.Gc;
 import io.jshmex.testing.LeakCheckedTest;
 import io.jshmex.testing.ShmFiles;
@@ -118,6 +119,17 @@ class MappingTest extends LeakCheckedTest {
         mapping.close();
         assertEquals(0, view.get(0), "a retired range reads zeros");
         view.put(0, (byte) 2);
+    }
+
+    @Test
+    void shouldRefuseToCreateSegmentWhoseElementsExceedItsData() {
+        String name = SegmentNames.generate();
+        long mappedBefore = MappedMemory.mappedBytes();
+
+        assertThrows(ShmException.class, () -> Mapping.create(name, 80, SegmentDescriptor.TYPE_DOUBLE, 11));
+
+        assertFalse(ShmFiles.exists(name));
+        assertEquals(mappedBefore, MappedMemory.mappedBytes());
     }
 
     @Test

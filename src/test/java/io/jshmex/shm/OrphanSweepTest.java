@@ -2,6 +2,7 @@ package io.jshmex.shm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jshmex.NativeShm;
@@ -75,6 +76,7 @@ class OrphanSweepTest extends LeakCheckedTest {
 
     @Test
     void shouldRemoveUnreadableSegmentNamedAfterDeadProcess() {
+        NativeShm.clearOrphans();
         String name = ShmFiles.nameForPid(ChildJvm.deadPid());
         files.plant(name, new byte[10]);
 
@@ -134,6 +136,7 @@ class OrphanSweepTest extends LeakCheckedTest {
     void shouldRemoveSegmentOfEarlierProcessWhosePidWasReused() {
         ProcessHandle parent = ProcessHandle.current().parent().orElseThrow();
         long started = parent.info().startInstant().map(Instant::toEpochMilli).orElseThrow();
+        NativeShm.clearOrphans();
         String name = ShmFiles.nameForPid(parent.pid());
         files.plant(name, segment(parent.pid(), started - DAY_MS));
 
@@ -156,6 +159,7 @@ class OrphanSweepTest extends LeakCheckedTest {
     @Test
     void shouldNotBlockOnFifoNamedLikeSegment() throws Exception {
         // anyone may create files in /dev/shm; opening a FIFO for reading waits for a writer
+        NativeShm.clearOrphans();
         String name = ShmFiles.nameForPid(ChildJvm.deadPid());
         Path fifo = files.track(ShmFiles.path(name));
         Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
@@ -180,7 +184,7 @@ class OrphanSweepTest extends LeakCheckedTest {
         }
 
         assertFalse(blocked, "clearOrphans() blocked opening the FIFO " + fifo);
-        assertEquals(null, failure.get());
+        assertNull(failure.get());
         assertEquals(1, removed.get(), "a FIFO named after a dead pid is an orphan like any other file");
     }
 

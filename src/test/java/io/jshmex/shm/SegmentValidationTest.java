@@ -14,12 +14,14 @@ import io.jshmex.ShmException;
 import io.jshmex.ShmSegment;
 import io.jshmex.testing.LeakCheckedTest;
 import io.jshmex.testing.ShmFiles;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -60,6 +62,7 @@ class SegmentValidationTest extends LeakCheckedTest {
             damaged("flipped pid byte", valid -> flipped(valid, 40), "checksum"),
             damaged("flipped start time byte", valid -> flipped(valid, 48), "checksum"),
             damaged("flipped reserved byte", valid -> flipped(valid, 56), "checksum"),
+            damaged("reserved field set", valid -> resealed(valid, h -> h.putInt(56, 1)), "reserved"),
             damaged("flipped checksum byte", valid -> flipped(valid, 63), "checksum"),
             damaged("data cut short", valid -> Arrays.copyOf(valid, 64 + DATA_BYTES / 2), "truncated"),
             damaged("data entirely missing", valid -> Arrays.copyOf(valid, 64), "truncated"),
@@ -128,6 +131,24 @@ class SegmentValidationTest extends LeakCheckedTest {
     }
 
     @Test
+    void shouldRefuseSparseFile() throws Exception {
+        // a file sized by ftruncate has no pages yet: touching them later on a full /dev/shm is a SIGBUS
+        String name = ShmFiles.foreignName("sparse");
+        long dataBytes = 1 << 20;
+        Path path = files.plant(name, ShmFiles.segmentBytes(
+            ShmFiles.header(SegmentDescriptor.TYPE_RAW, dataBytes, dataBytes, 1, 0), 0));
+        try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
+            file.setLength(64 + dataBytes);
+        }
+
+        InvalidSegmentException attach = assertThrows(InvalidSegmentException.class, () -> NativeShm.attach(name));
+        InvalidSegmentException read = assertThrows(InvalidSegmentException.class, () -> Shm.readHeader(name));
+
+        assertTrue(attach.getMessage().contains("not fully allocated"), attach.getMessage());
+        assertTrue(read.getMessage().contains("not fully allocated"), read.getMessage());
+    }
+
+    @Test
     void shouldRefuseSymlinkToValidSegment() throws Exception {
         try (ShmSegment target = NativeShm.create(64)) {
             target.asByteBuffer().put(0, (byte) 5);
@@ -188,13 +209,13 @@ class SegmentValidationTest extends LeakCheckedTest {
         }
     }
 
-    private static byte[] patched(byte[] segment, java.util.function.Consumer<ByteBuffer> change) {
+    private static byte[] patched(byte[] segment, Consumer<ByteBuffer> change) {
         byte[] copy = segment.clone();
         change.accept(ByteBuffer.wrap(copy).order(ByteOrder.nativeOrder()));
         return copy;
     }
 
-    private static byte[] resealed(byte[] segment, java.util.function.Consumer<ByteBuffer> change) {
+    private static byte[] resealed(byte[] segment, Consumer<ByteBuffer> change) {
         return patched(segment, header -> {
             change.accept(header);
             ShmFiles.sealed(header);

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Runs {@link ChildMain} in a fresh JVM that shares nothing with this one but the class path. */
 public final class ChildJvm {
@@ -62,7 +64,8 @@ public final class ChildJvm {
                 throw new AssertionError("child JVM " + List.of(args) + " hung: "
                     + Files.readString(output.toPath(), StandardCharsets.UTF_8));
             }
-            return new Result(process.exitValue(), Files.readString(output.toPath(), StandardCharsets.UTF_8));
+            return new Result(process.exitValue(),
+                Files.readString(output.toPath(), StandardCharsets.UTF_8) + crashReport(process.pid()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -72,6 +75,19 @@ public final class ChildJvm {
             if (output != null) {
                 output.delete();
             }
+        }
+    }
+
+    /** The head of a crashed child's hs_err file, which is then deleted; empty if it did not crash. */
+    private static String crashReport(long pid) throws IOException {
+        Path report = Path.of(System.getProperty("java.io.tmpdir"), "jshmex-child-hs_err_" + pid + ".log");
+        if (!Files.exists(report)) {
+            return "";
+        }
+        try (Stream<String> lines = Files.lines(report, StandardCharsets.ISO_8859_1)) {
+            return lines.limit(40).collect(Collectors.joining("\n", "\n--- " + report + " ---\n", "\n"));
+        } finally {
+            Files.deleteIfExists(report);
         }
     }
 
