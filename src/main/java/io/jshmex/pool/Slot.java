@@ -120,6 +120,13 @@ final class Slot implements Runnable {
             workerLost(task, running, "while receiving " + task);
             return;
         }
+        try {
+            staged.copyIn();
+        } catch (IOException | RuntimeException | Error e) {
+            task.completeExceptionally(new TaskTransferException(TaskStep.SEND_TASK, String.valueOf(e.getMessage()), e));
+            dropWorker();
+            return;
+        }
         long timeout = task.timeoutNanos;
         Frame reply;
         try {
@@ -202,6 +209,7 @@ final class Slot implements Runnable {
         try {
             TransferLink.Staged staged = started.link.stage(pool.initializer);
             started.send(new Frame(Frame.INIT, 0, null, null, staged.table(), pool.initializer.stream()));
+            staged.copyIn();
             reply = started.awaitReply(-1);
         } catch (IOException | WorkerProcess.WorkerGone | RuntimeException e) {
             WorkerStartException failed = new WorkerStartException("the pool's initializer did not complete: "

@@ -184,25 +184,43 @@ public final class WorkerMain {
             sendFailure(frame.taskId, new Failure(TaskStep.RUN, failed));
             return;
         }
-        Frame answer;
+        Payload payload;
+        TransferLink.Staged staged;
         try {
-            Payload payload = link.encode(result);
-            answer = reply(Frame.RESULT, frame.taskId, payload, link.stage(payload));
+            payload = link.encode(result);
+            staged = link.stage(payload);
         } catch (Throwable failed) {
             receipt.endLeases();
             sendFailure(frame.taskId, new Failure(TaskStep.SEND_RESULT, failed));
             return;
         }
-        // after staging: a task may return one of its argument buffers, which is copied from the lease
+        channel.write(withNotices(reply(Frame.RESULT, frame.taskId, payload, staged)));
+        try {
+            staged.copyIn();
+        } catch (IOException | RuntimeException e) {
+            // the parent sees the failed progress word and reports this task's result as lost
+            System.err.println("jshmex worker " + Shm.pid() + ": copying the result failed: " + e);
+        }
+        // only now: a task may return one of its argument buffers, which was copied from the lease
         receipt.endLeases();
-        channel.write(withNotices(answer));
+        flushNotices();
         link.sweepNamed();
     }
 
     private void sendFailure(long taskId, Failure failure) throws IOException {
         Payload payload = link.encode(failure);
-        channel.write(withNotices(reply(Frame.FAILURE, taskId, payload, link.stage(payload))));
+        TransferLink.Staged staged = link.stage(payload);
+        channel.write(withNotices(reply(Frame.FAILURE, taskId, payload, staged)));
+        staged.copyIn();
+        flushNotices();
         link.sweepNamed();
+    }
+
+    /** Blocks of the parent's this worker is done with go back now, not with the next result. */
+    private void flushNotices() {
+        if (link.hasNotices()) {
+            sendNotice();
+        }
     }
 
     private Frame reply(byte kind, long taskId, Payload payload, TransferLink.Staged staged) {

@@ -176,6 +176,7 @@ final class WorkerProcess {
                     }
                 }
             } catch (IOException | RuntimeException e) {
+                link.markPeerGone();
                 replies.add(GONE);
             }
         }, "jshmex-worker-" + pid + "-reader");

@@ -174,6 +174,10 @@ public final class BlockPool implements AutoCloseable {
         return closedCount;
     }
 
+    synchronized boolean hasDrops() {
+        return !drops.isEmpty();
+    }
+
     /** Ids of closed blocks the peer should forget; empties the list. */
     synchronized long[] takeDrops() {
         long[] ids = drops.stream().mapToLong(Long::longValue).toArray();

@@ -13,10 +13,12 @@ import java.io.IOException;
  * @param blockId the block's id in the sender's pool, or -1 for a named segment
  * @param offset where the value starts within the segment's data
  * @param bytes how many bytes it spans
+ * @param streamed the sender is still copying it in: a {@link Progress} word precedes it
  */
-public record TableEntry(boolean named, String name, long blockId, long offset, long bytes) {
+public record TableEntry(boolean named, String name, long blockId, long offset, long bytes, boolean streamed) {
     public void write(DataOutput out) throws IOException {
         out.writeBoolean(named);
+        out.writeBoolean(streamed);
         out.writeUTF(name);
         out.writeLong(blockId);
         out.writeLong(offset);
@@ -25,13 +27,14 @@ public record TableEntry(boolean named, String name, long blockId, long offset, 
 
     public static TableEntry read(DataInput in) throws IOException {
         boolean named = in.readBoolean();
+        boolean streamed = in.readBoolean();
         String name = in.readUTF();
         long blockId = in.readLong();
         long offset = in.readLong();
         long bytes = in.readLong();
-        if (offset < 0 || bytes < 0) {
+        if (offset < 0 || bytes < 0 || (streamed && (named || offset < Progress.BYTES))) {
             throw new IOException("corrupt segment table entry for " + name);
         }
-        return new TableEntry(named, name, blockId, offset, bytes);
+        return new TableEntry(named, name, blockId, offset, bytes, streamed);
     }
 }

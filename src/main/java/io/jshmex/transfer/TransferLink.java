@@ -23,6 +23,7 @@ public final class TransferLink implements AutoCloseable {
     private final NamedSegments named = new NamedSegments();
     private final List<Long> peerBlocksDone = new ArrayList<>();
     private volatile Runnable urgentNotice = () -> { };
+    private volatile boolean peerGone;
 
     /**
      * @param threshold arrays of at least this many bytes go through shared memory
@@ -38,6 +39,15 @@ public final class TransferLink implements AutoCloseable {
         this.urgentNotice = action;
     }
 
+    /** The peer died or its channel broke: nothing it was still copying will come. */
+    public void markPeerGone() {
+        peerGone = true;
+    }
+
+    boolean isPeerGone() {
+        return peerGone;
+    }
+
     public BlockPool blocks() {
         return outgoing;
     }
@@ -51,7 +61,14 @@ public final class TransferLink implements AutoCloseable {
         return PayloadEncoder.encode(graph, threshold, outgoing);
     }
 
-    /** Puts a payload's large values into shared memory; the returned table goes with the message. */
+    /**
+     * Prepares a payload's large values for sending: values already in shared memory are named,
+     * the others get a transfer block each. The returned table goes with the message; the values
+     * are copied in by {@link Staged#copyIn()} once the message is sent, so that the receiver can
+     * copy out while this side copies in.
+     *
+     * @throws io.jshmex.ShmSpaceException if {@code /dev/shm} has no room for a new block
+     */
     public Staged stage(Payload payload) {
         Staged staged = new Staged();
         try {
@@ -72,20 +89,16 @@ public final class TransferLink implements AutoCloseable {
             if (home.tag() instanceof BlockPool.Block) {
                 BlockPool.Block block = (BlockPool.Block) home.tag();
                 outgoing.moveToPeer(block);
-                return new TableEntry(false, home.name(), block.id, offset, bytes);
+                return new TableEntry(false, home.name(), block.id, offset, bytes, false);
             }
-            return new TableEntry(true, home.name(), -1, offset, bytes);
+            return new TableEntry(true, home.name(), -1, offset, bytes, false);
         }
-        BlockPool.Block block = outgoing.acquireForPeer(bytes);
+        BlockPool.Block block = outgoing.acquireForPeer(Progress.BYTES + bytes);
         staged.blocks.add(block);
-        if (ref.form == SharedRef.RECORDS) {
-            Copier.recordsToShm(ref.layout, (Object[]) value, block.mapping, 0);
-        } else if (ref.form == SharedRef.ARRAY) {
-            Copier.arrayToShm(ValueKind.ofType(ref.elementType), value, ref.length, block.mapping, 0);
-        } else {
-            Copier.bufferToShm(ValueKind.ofType(ref.elementType), (Buffer) value, block.mapping, 0);
-        }
-        return new TableEntry(false, block.mapping.name(), block.id, 0, bytes);
+        Progress progress = Progress.of(block.mapping, this::isPeerGone);
+        progress.reset();
+        staged.copies.add(new PendingCopy(value, ref, block.mapping, progress));
+        return new TableEntry(false, block.mapping.name(), block.id, Progress.BYTES, bytes, true);
     }
 
     /** A staged message that will not be sent: its blocks are free again. */
@@ -94,6 +107,7 @@ public final class TransferLink implements AutoCloseable {
             outgoing.releaseFromPeer(block.id);
         }
         staged.blocks.clear();
+        staged.copies.clear();
     }
 
     /** Decodes a message: arrays copied out (their blocks then go back), buffers as views. */
@@ -106,29 +120,34 @@ public final class TransferLink implements AutoCloseable {
         if (bytes > entry.bytes()) {
             throw new IllegalStateException("shared value needs " + bytes + " bytes, its segment entry has " + entry.bytes());
         }
-        if (ref.form == SharedRef.RECORDS) {
-            RecordLayout local = ref.layout.local(loader());
-            if (entry.named()) {
-                return Copier.shmToRecords(local, ref.length, named.get(entry.name()), entry.offset());
+        Mapping mapping;
+        ReceivedBlocks.Received block = null;
+        Progress progress = null;
+        if (entry.named()) {
+            mapping = named.get(entry.name());
+        } else {
+            block = incoming.get(entry);
+            mapping = block.mapping;
+            if (entry.streamed()) {
+                progress = Progress.of(mapping, this::isPeerGone);
             }
-            ReceivedBlocks.Received block = incoming.get(entry);
-            Object[] rows = Copier.shmToRecords(local, ref.length, block.mapping, entry.offset());
-            peerBlockDone(block.id, false);
+        }
+        if (ref.form == SharedRef.RECORDS) {
+            Object[] rows = Copier.shmToRecords(ref.layout.local(loader()), ref.length, mapping, entry.offset(), progress);
+            blockCopied(block);
             return rows;
         }
         ValueKind kind = ValueKind.ofType(ref.elementType);
-        if (entry.named()) {
-            Mapping mapping = named.get(entry.name());
-            if (ref.form == SharedRef.ARRAY) {
-                return Copier.shmToArray(kind, ref.length, mapping, entry.offset());
-            }
-            return shape(mapping.view(entry.offset(), bytes), ref, kind);
-        }
-        ReceivedBlocks.Received block = incoming.get(entry);
         if (ref.form == SharedRef.ARRAY || bytes > Views.MAX_VIEW_BYTES) {
-            Object array = Copier.shmToArray(kind, ref.length, block.mapping, entry.offset());
-            peerBlockDone(block.id, false);
+            Object array = Copier.shmToArray(kind, ref.length, mapping, entry.offset(), progress);
+            blockCopied(block);
             return ref.form == SharedRef.ARRAY ? array : HeapBuffers.wrap(kind, array, ref);
+        }
+        if (progress != null) {
+            progress.await(bytes);
+        }
+        if (block == null) {
+            return shape(mapping.view(entry.offset(), bytes), ref, kind);
         }
         ReceivedBlocks.Lease lease = incoming.lease(block);
         ByteBuffer view = block.mapping.view(entry.offset(), bytes, () -> lease.end(false, true));
@@ -136,6 +155,13 @@ public final class TransferLink implements AutoCloseable {
             receipt.leases.add(lease);
         }
         return shape(view, ref, kind);
+    }
+
+    /** A value was copied out of one of the peer's blocks: the peer may reuse it. */
+    private void blockCopied(ReceivedBlocks.Received block) {
+        if (block != null) {
+            peerBlockDone(block.id, false);
+        }
     }
 
     private static ClassLoader loader() {
@@ -167,6 +193,16 @@ public final class TransferLink implements AutoCloseable {
         }
     }
 
+    /** Whether notices are waiting for the next message. */
+    public boolean hasNotices() {
+        synchronized (peerBlocksDone) {
+            if (!peerBlocksDone.isEmpty()) {
+                return true;
+            }
+        }
+        return outgoing.hasDrops();
+    }
+
     /** Ids of this end's closed blocks, for the next message; empties the list. */
     public long[] takeDrops() {
         return outgoing.takeDrops();
@@ -194,13 +230,58 @@ public final class TransferLink implements AutoCloseable {
         named.close();
     }
 
-    /** The segment table of a staged message, and the blocks it took. */
+    /** The segment table of a staged message, the blocks it took, and the copies still to do. */
     public static final class Staged {
         final List<TableEntry> table = new ArrayList<>();
         final List<BlockPool.Block> blocks = new ArrayList<>();
+        final List<PendingCopy> copies = new ArrayList<>();
 
         public List<TableEntry> table() {
             return table;
+        }
+
+        /**
+         * Copies the values in, in table order (the order the receiver reads them), publishing
+         * each chunk. Call it after sending the message. If it fails, the receiver is told.
+         */
+        public void copyIn() throws IOException {
+            for (int i = 0; i < copies.size(); i++) {
+                try {
+                    copies.get(i).run();
+                } catch (IOException | RuntimeException | Error e) {
+                    for (int j = i; j < copies.size(); j++) {
+                        copies.get(j).progress.fail();
+                    }
+                    throw e;
+                }
+            }
+            copies.clear();
+        }
+    }
+
+    /** One value to copy into its block after the message has gone. */
+    private static final class PendingCopy {
+        final Object value;
+        final SharedRef ref;
+        final Mapping block;
+        final Progress progress;
+
+        PendingCopy(Object value, SharedRef ref, Mapping block, Progress progress) {
+            this.value = value;
+            this.ref = ref;
+            this.block = block;
+            this.progress = progress;
+        }
+
+        void run() throws IOException {
+            long offset = Progress.BYTES;
+            if (ref.form == SharedRef.RECORDS) {
+                Copier.recordsToShm(ref.layout, (Object[]) value, block, offset, progress);
+            } else if (ref.form == SharedRef.ARRAY) {
+                Copier.arrayToShm(ValueKind.ofType(ref.elementType), value, ref.length, block, offset, progress);
+            } else {
+                Copier.bufferToShm(ValueKind.ofType(ref.elementType), (Buffer) value, block, offset, progress);
+            }
         }
     }
 }

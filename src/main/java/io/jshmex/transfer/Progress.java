@@ -1,0 +1,88 @@
+package io.jshmex.transfer;
+
+import io.jshmex.shm.Mapping;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * How many bytes of a value the sender has copied into a transfer block so far: a word at the
+ * start of the block's data, written by the sender with release semantics and read by the
+ * receiver with acquire semantics (both processes map the same page). -1 means the sender gave
+ * up. The value itself starts {@link #BYTES} further on.
+ */
+final class Progress {
+    /** Room kept at the start of a block's data, a cache line, so the value does not share it. */
+    static final int BYTES = 64;
+
+    private static final VarHandle WORD = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(120);
+    private static final int SPINS = 2000;
+
+    private final ByteBuffer word;
+    private final BooleanSupplier peerGone;
+
+    private Progress(Mapping block, BooleanSupplier peerGone) {
+        this.word = block.scratchView(0, 8);
+        this.peerGone = peerGone;
+    }
+
+    /** The progress word of {@code block}: to publish, or to await while {@code peerGone} is false. */
+    static Progress of(Mapping block, BooleanSupplier peerGone) {
+        return new Progress(block, peerGone);
+    }
+
+    void reset() {
+        WORD.setRelease(word, 0, 0L);
+    }
+
+    void publish(long bytes) {
+        WORD.setRelease(word, 0, bytes);
+    }
+
+    void fail() {
+        WORD.setRelease(word, 0, -1L);
+    }
+
+    /**
+     * Waits until at least {@code bytes} are there: a short spin (the sender is usually a chunk
+     * ahead), then short sleeps.
+     *
+     * @throws IOException if the sender gave up, died, or made no progress for two minutes
+     */
+    void await(long bytes) throws IOException {
+        long seen = (long) WORD.getAcquire(word, 0);
+        if (seen >= bytes) {
+            return;
+        }
+        long lastChange = System.nanoTime();
+        for (int spins = 0; ; spins++) {
+            long now = (long) WORD.getAcquire(word, 0);
+            if (now >= bytes) {
+                return;
+            }
+            if (now < 0) {
+                throw new IOException("the sender failed while copying the value into shared memory");
+            }
+            if (now != seen) {
+                seen = now;
+                lastChange = System.nanoTime();
+            } else if (System.nanoTime() - lastChange > STALL_NANOS) {
+                throw new IOException("the sender made no progress copying a value for two minutes");
+            }
+            if (spins < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                if (peerGone.getAsBoolean()) {
+                    throw new IOException("the sender is gone while copying a value into shared memory");
+                }
+                LockSupport.parkNanos(20_000);
+            }
+        }
+    }
+}
