@@ -167,7 +167,8 @@ final class Slot implements Runnable {
     private static void complete(TaskFuture task, WorkerProcess running, Frame reply) {
         Object value;
         try {
-            value = running.link.decode(reply.stream, reply.table, null);
+            value = running.link.decode(reply.stream, reply.table, null,
+                reply.kind == Frame.FAILURE ? ControlFilters.FAILURE : null);
         } catch (IOException | ClassNotFoundException | RuntimeException | Error e) {
             task.completeExceptionally(new TaskTransferException(TaskStep.RECEIVE_RESULT,
                 "the result of " + task + " could not be decoded: " + e, e));
@@ -227,7 +228,7 @@ final class Slot implements Runnable {
         }
         Throwable cause;
         try {
-            cause = ((Failure) started.link.decode(reply.stream, reply.table, null)).toThrowable();
+            cause = ((Failure) started.link.decode(reply.stream, reply.table, null, ControlFilters.FAILURE)).toThrowable();
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             cause = e;
         }

@@ -158,7 +158,7 @@ public final class WorkerMain {
     @SuppressWarnings("unchecked")
     private void register(Frame frame) {
         try {
-            List<String[]> pairs = (List<String[]>) link.decode(frame.stream, frame.table, null);
+            List<String[]> pairs = (List<String[]>) link.decode(frame.stream, frame.table, null, ControlFilters.REGISTRY);
             WrapperRegistry.apply(pairs, WorkerMain.class.getClassLoader());
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             // the arrays of such wrappers then travel by the threshold rule; say why

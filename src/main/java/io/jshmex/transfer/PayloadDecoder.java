@@ -2,6 +2,7 @@ package io.jshmex.transfer;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.ObjectInputFilter;
 import java.util.List;
 
 /**
@@ -22,9 +23,12 @@ final class PayloadDecoder extends ContextObjectInputStream {
         enableResolveObject(true);
     }
 
-    static Object decode(byte[] stream, TransferLink link, List<TableEntry> table, Receipt receipt)
-        throws IOException, ClassNotFoundException {
+    static Object decode(byte[] stream, TransferLink link, List<TableEntry> table, Receipt receipt,
+                         ObjectInputFilter filter) throws IOException, ClassNotFoundException {
         try (PayloadDecoder decoder = new PayloadDecoder(stream, link, table, receipt)) {
+            if (filter != null) {
+                decoder.setObjectInputFilter(filter);
+            }
             return decoder.readObject();
         }
     }

@@ -1,6 +1,7 @@
 package io.jshmex.transfer;
 
 import io.jshmex.shm.Mapping;
+import io.jshmex.shm.Shm;
 import io.jshmex.shm.Views;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -99,7 +100,7 @@ public final class PayloadEncoder extends ObjectOutputStream {
     private Object replaceBuffer(Buffer buffer) {
         ValueKind kind = ValueKind.ofBuffer(buffer);
         long bytes = (long) buffer.capacity() * kind.size;
-        Mapping home = buffer.isDirect() ? homeOf(buffer, bytes) : null;
+        Mapping home = buffer.isDirect() && Shm.isAvailable() ? homeOf(buffer, bytes) : null;
         if (home == null && bytes < threshold && !forced.containsKey(buffer)) {
             return InlineBuffer.of(buffer);
         }

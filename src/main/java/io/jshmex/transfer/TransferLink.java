@@ -3,6 +3,7 @@ package io.jshmex.transfer;
 import io.jshmex.shm.Mapping;
 import io.jshmex.shm.Views;
 import java.io.IOException;
+import java.io.ObjectInputFilter;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -112,7 +113,13 @@ public final class TransferLink implements AutoCloseable {
 
     /** Decodes a message: arrays copied out (their blocks then go back), buffers as views. */
     public Object decode(byte[] stream, List<TableEntry> table, Receipt receipt) throws IOException, ClassNotFoundException {
-        return PayloadDecoder.decode(stream, this, table, receipt);
+        return decode(stream, table, receipt, null);
+    }
+
+    /** Like {@link #decode(byte[], List, Receipt)}, refusing what {@code filter} rejects (if not null). */
+    public Object decode(byte[] stream, List<TableEntry> table, Receipt receipt, ObjectInputFilter filter)
+        throws IOException, ClassNotFoundException {
+        return PayloadDecoder.decode(stream, this, table, receipt, filter);
     }
 
     Object materialize(SharedRef ref, TableEntry entry, Receipt receipt) throws IOException {
