@@ -150,6 +150,8 @@ final class Slot implements Runnable {
         }
         running.tasksRun++;
         complete(task, running, reply);
+        // callers' segments that came back by name and have since been unlinked are let go
+        running.link.sweepNamed();
     }
 
     /** Array wrappers registered since the worker started reach it before its next task. */

@@ -48,7 +48,7 @@ public final class WorkerMain {
         SocketChannel socket = SocketChannel.open(UnixDomainSocketAddress.of(args[0]));
         long threshold = Long.parseLong(args[1]);
         long trimMillis = Long.parseLong(args[2]);
-        TransferLink link = new TransferLink(threshold, trimMillis);
+        TransferLink link = new TransferLink(threshold, trimMillis, true);
         WorkerMain worker = new WorkerMain(new FrameChannel(socket), link, trimMillis);
         // NativeShm buffers a task allocates come from memory kept pre-faulted for the next task
         Segments.useAllocator((count, type) -> link.blocks().allocateLocal(count * SegmentDescriptor.elementSize(type)));

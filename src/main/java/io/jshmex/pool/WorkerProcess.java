@@ -79,7 +79,7 @@ final class WorkerProcess {
                 channel.close();
                 throw new IOException("a process that is not the worker connected to its socket");
             }
-            TransferLink link = new TransferLink(settings.shmThresholdBytes(), settings.trimAfter().toMillis());
+            TransferLink link = new TransferLink(settings.shmThresholdBytes(), settings.trimAfter().toMillis(), false);
             WorkerProcess worker = new WorkerProcess(process, channel, link, stderr);
             worker.startReader();
             return worker;

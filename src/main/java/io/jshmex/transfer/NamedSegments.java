@@ -9,20 +9,41 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * Users' segments (NativeShm buffers, ShmSegment views) that arrived by name, kept mapped for the
- * next task while they live: {@link #sweep()} lets go of those whose name is gone or now names
- * another segment.
+ * Users' segments (NativeShm buffers, ShmSegment views) that arrived by name. A worker keeps them
+ * mapped for the next task while they live ({@link #sweep()} lets go of those whose name is gone
+ * or now names another segment); the parent, where the user holds the segment anyway, keeps
+ * nothing: the views it hands out hold their mapping, and the mapping goes with them.
  */
 final class NamedSegments {
     private final Map<String, Mapping> byName = new HashMap<>();
+    private final boolean keep;
 
+    /** @param keep whether to keep mappings for later messages */
+    NamedSegments(boolean keep) {
+        this.keep = keep;
+    }
+
+    /**
+     * The mapping of a named segment, to make views of or copy from; when this side does not
+     * keep mappings, the caller must {@link #done(Mapping)} it once its views are made.
+     */
     synchronized Mapping get(String name) {
+        if (!keep) {
+            return Mapping.attach(name);
+        }
         Mapping mapping = byName.get(name);
         if (mapping == null || !mapping.isOpen()) {
             mapping = Mapping.attach(name);
             byName.put(name, mapping);
         }
         return mapping;
+    }
+
+    /** The caller has made its views of (or copied from) {@code mapping}. */
+    void done(Mapping mapping) {
+        if (!keep) {
+            mapping.release();
+        }
     }
 
     /** Releases mappings of segments that were unlinked (or replaced) since they were mapped. */

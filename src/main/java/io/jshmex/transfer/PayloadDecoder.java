@@ -14,18 +14,21 @@ final class PayloadDecoder extends ContextObjectInputStream {
     private final TransferLink link;
     private final List<TableEntry> table;
     private final Receipt receipt;
+    private final boolean[] resolved;
 
-    private PayloadDecoder(byte[] stream, TransferLink link, List<TableEntry> table, Receipt receipt) throws IOException {
+    private PayloadDecoder(byte[] stream, TransferLink link, List<TableEntry> table, Receipt receipt, boolean[] resolved)
+        throws IOException {
         super(new ByteArrayInputStream(stream));
         this.link = link;
         this.table = table;
         this.receipt = receipt;
+        this.resolved = resolved;
         enableResolveObject(true);
     }
 
     static Object decode(byte[] stream, TransferLink link, List<TableEntry> table, Receipt receipt,
-                         ObjectInputFilter filter) throws IOException, ClassNotFoundException {
-        try (PayloadDecoder decoder = new PayloadDecoder(stream, link, table, receipt)) {
+                         ObjectInputFilter filter, boolean[] resolved) throws IOException, ClassNotFoundException {
+        try (PayloadDecoder decoder = new PayloadDecoder(stream, link, table, receipt, resolved)) {
             if (filter != null) {
                 decoder.setObjectInputFilter(filter);
             }
@@ -40,7 +43,12 @@ final class PayloadDecoder extends ContextObjectInputStream {
             if (ref.index < 0 || ref.index >= table.size()) {
                 throw new IOException("shared value #" + ref.index + " has no segment table entry");
             }
-            return link.materialize(ref, table.get(ref.index), receipt);
+            if (resolved[ref.index]) {
+                throw new IOException("shared value #" + ref.index + " is referred to twice");
+            }
+            Object value = link.materialize(ref, table.get(ref.index), receipt);
+            resolved[ref.index] = true;
+            return value;
         }
         if (obj instanceof InlineBuffer) {
             return ((InlineBuffer) obj).toBuffer();

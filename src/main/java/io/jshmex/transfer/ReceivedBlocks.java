@@ -4,7 +4,9 @@ import io.jshmex.shm.Mapping;
 import io.jshmex.shm.SegmentFile;
 import io.jshmex.shm.Shm;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The peer's transfer blocks as this side sees them. The first time a block arrives, its segment
@@ -24,32 +26,35 @@ final class ReceivedBlocks {
         this.link = link;
     }
 
-    /** One of the peer's blocks: its open file, and this side's current mapping of it. */
+    /** One of the peer's blocks: its open file, this side's current mapping, the live leases. */
     final class Received implements Runnable {
         final long id;
         final SegmentFile file;
         Mapping mapping;
-        Lease lease;
+        final Set<Lease> leases = new HashSet<>();
 
         Received(long id, SegmentFile file) {
             this.id = id;
             this.file = file;
         }
 
-        /** Explicit release of the buffer handed out over this block (NativeShm.release). */
+        /** Explicit release of the buffers handed out over this block (NativeShm.release). */
         @Override
         public void run() {
-            Lease current;
+            Lease any;
             synchronized (ReceivedBlocks.this) {
-                current = lease;
+                any = leases.isEmpty() ? null : leases.iterator().next();
             }
-            if (current != null) {
-                current.end(true, true);
+            if (any != null) {
+                any.end(true, true);
             }
         }
     }
 
-    /** A buffer's claim on a received block; ended once, by whichever comes first. */
+    /**
+     * A buffer's claim on a received block (several buffers of one message may share a block).
+     * The block goes back to the peer when its last lease ends.
+     */
     final class Lease {
         private final Received block;
         private boolean ended;
@@ -59,8 +64,9 @@ final class ReceivedBlocks {
         }
 
         /**
-         * Ends the claim; with {@code retire}, this side's view of the block is cut off first.
-         * With {@code urgent}, the peer is told at once rather than with the next message.
+         * Ends the claim. With {@code retire}, every claim on the block ends and this side's view
+         * of it is cut off first, so no buffer can see the peer's next data. With {@code urgent},
+         * the peer is told at once rather than with the next message.
          */
         void end(boolean retire, boolean urgent) {
             synchronized (ReceivedBlocks.this) {
@@ -68,20 +74,27 @@ final class ReceivedBlocks {
                     return;
                 }
                 ended = true;
-                if (block.lease == this) {
-                    block.lease = null;
+                block.leases.remove(this);
+                if (retire) {
+                    for (Lease other : block.leases) {
+                        other.ended = true;
+                    }
+                    block.leases.clear();
+                    if (block.mapping != null) {
+                        block.mapping.close();
+                        block.mapping = null;
+                    }
                 }
-                if (retire && block.mapping != null) {
-                    block.mapping.close();
-                    block.mapping = null;
+                if (!block.leases.isEmpty()) {
+                    return;
                 }
             }
             link.peerBlockDone(block.id, urgent);
         }
     }
 
-    /** The mapping of the block an entry names, opening and mapping it if needed. */
-    synchronized Received get(TableEntry entry) {
+    /** The block an entry names, opened (and its name unlinked) the first time, not mapped. */
+    synchronized Received open(TableEntry entry) {
         Received block = byId.get(entry.blockId());
         if (block == null) {
             SegmentFile file = SegmentFile.open(entry.name());
@@ -90,6 +103,12 @@ final class ReceivedBlocks {
             block = new Received(entry.blockId(), file);
             byId.put(entry.blockId(), block);
         }
+        return block;
+    }
+
+    /** The mapping of the block an entry names, opening and mapping it if needed. */
+    synchronized Received get(TableEntry entry) {
+        Received block = open(entry);
         if (block.mapping == null || !block.mapping.isOpen()) {
             block.mapping = block.file.map();
             block.mapping.tag(block);
@@ -103,7 +122,7 @@ final class ReceivedBlocks {
 
     synchronized Lease lease(Received block) {
         Lease lease = new Lease(block);
-        block.lease = lease;
+        block.leases.add(lease);
         return lease;
     }
 

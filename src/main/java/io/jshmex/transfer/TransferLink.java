@@ -21,7 +21,7 @@ public final class TransferLink implements AutoCloseable {
     private final long threshold;
     private final BlockPool outgoing;
     private final ReceivedBlocks incoming = new ReceivedBlocks(this);
-    private final NamedSegments named = new NamedSegments();
+    private final NamedSegments named;
     private final List<Long> peerBlocksDone = new ArrayList<>();
     private volatile Runnable urgentNotice = () -> { };
     private volatile boolean peerGone;
@@ -29,10 +29,13 @@ public final class TransferLink implements AutoCloseable {
     /**
      * @param threshold arrays of at least this many bytes go through shared memory
      * @param trimAfterMillis how long free transfer blocks are kept for reuse
+     * @param keepNamedMappings keep users' segments that arrive by name mapped for later
+     *     messages (in a worker), rather than only as long as their views live (in the parent)
      */
-    public TransferLink(long threshold, long trimAfterMillis) {
+    public TransferLink(long threshold, long trimAfterMillis, boolean keepNamedMappings) {
         this.threshold = threshold;
         this.outgoing = new BlockPool(trimAfterMillis);
+        this.named = new NamedSegments(keepNamedMappings);
     }
 
     /** Called, on any thread, when notices should reach the peer without waiting for a message. */
@@ -119,7 +122,31 @@ public final class TransferLink implements AutoCloseable {
     /** Like {@link #decode(byte[], List, Receipt)}, refusing what {@code filter} rejects (if not null). */
     public Object decode(byte[] stream, List<TableEntry> table, Receipt receipt, ObjectInputFilter filter)
         throws IOException, ClassNotFoundException {
-        return PayloadDecoder.decode(stream, this, table, receipt, filter);
+        boolean[] resolved = new boolean[table.size()];
+        try {
+            return PayloadDecoder.decode(stream, this, table, receipt, filter, resolved);
+        } finally {
+            discardUnresolved(table, resolved);
+        }
+    }
+
+    /**
+     * Blocks of a message that decoding did not reach (it failed before, or nothing referred to
+     * them) go back to the peer and lose their names, like the others.
+     */
+    private void discardUnresolved(List<TableEntry> table, boolean[] resolved) {
+        for (int i = 0; i < table.size(); i++) {
+            TableEntry entry = table.get(i);
+            if (resolved[i] || entry.named()) {
+                continue;
+            }
+            try {
+                incoming.open(entry);
+            } catch (RuntimeException gone) {
+                // nothing of it left to take care of
+            }
+            peerBlockDone(entry.blockId(), false);
+        }
     }
 
     Object materialize(SharedRef ref, TableEntry entry, Receipt receipt) throws IOException {
@@ -139,6 +166,18 @@ public final class TransferLink implements AutoCloseable {
                 progress = Progress.of(mapping, this::isPeerGone);
             }
         }
+        try {
+            return materializeFrom(mapping, block, progress, ref, entry, receipt);
+        } finally {
+            if (block == null) {
+                named.done(mapping);
+            }
+        }
+    }
+
+    private Object materializeFrom(Mapping mapping, ReceivedBlocks.Received block, Progress progress, SharedRef ref,
+                                   TableEntry entry, Receipt receipt) throws IOException {
+        long bytes = ref.byteLength();
         if (ref.form == SharedRef.RECORDS) {
             Object[] rows = Copier.shmToRecords(ref.layout.local(loader()), ref.length, mapping, entry.offset(), progress);
             blockCopied(block);
