@@ -56,6 +56,8 @@ public final class PoolCore {
     private final AtomicLong workerNumbers = new AtomicLong();
     private final long threshold;
     private int idleSlots;
+    /** Slot threads still running: one may have left {@link #slots} and still be stopping its worker. */
+    private int liveSlotThreads;
     private int state = RUNNING;
     private WorkerStartException broken;
     private Path socketDir;
@@ -145,6 +147,7 @@ public final class PoolCore {
     private void startSlot(boolean prestart) {
         Slot slot = new Slot(this, prestart);
         slots.add(slot);
+        liveSlotThreads++;
         Thread thread = new Thread(slot, "jshmex-pool-slot");
         thread.setDaemon(true);
         thread.start();
@@ -199,6 +202,7 @@ public final class PoolCore {
         lock.lock();
         try {
             slots.remove(slot);
+            liveSlotThreads--;
             tryTerminate();
         } finally {
             lock.unlock();
@@ -332,7 +336,7 @@ public final class PoolCore {
     }
 
     private void tryTerminate() {
-        if (state == RUNNING || state == TERMINATED || !slots.isEmpty() || (state == SHUTDOWN && !queue.isEmpty())) {
+        if (state == RUNNING || state == TERMINATED || liveSlotThreads > 0 || (state == SHUTDOWN && !queue.isEmpty())) {
             return;
         }
         state = TERMINATED;

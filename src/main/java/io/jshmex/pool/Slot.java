@@ -166,12 +166,17 @@ final class Slot implements Runnable {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void complete(TaskFuture task, WorkerProcess running, Frame reply) {
+    private void complete(TaskFuture task, WorkerProcess running, Frame reply) {
         Object value;
         try {
             value = running.link.decode(reply.stream, reply.table, null,
                 reply.kind == Frame.FAILURE ? ControlFilters.FAILURE : null);
         } catch (IOException | ClassNotFoundException | RuntimeException | Error e) {
+            if (e instanceof IOException && running.exitsWithin(1000)) {
+                // the worker died while it was still copying its result in
+                workerLost(task, running, "while returning the result of " + task);
+                return;
+            }
             task.completeExceptionally(new TaskTransferException(TaskStep.RECEIVE_RESULT,
                 "the result of " + task + " could not be decoded: " + e, e));
             return;

@@ -215,6 +215,16 @@ final class WorkerProcess {
         return (Frame) reply;
     }
 
+    /** Whether the process has ended, or ends within {@code millis}. */
+    boolean exitsWithin(long millis) {
+        try {
+            return process.waitFor(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !process.isAlive();
+        }
+    }
+
     /** Kills the process at once (a cancelled or timed-out task). */
     void kill() {
         process.destroyForcibly();
