@@ -3,7 +3,9 @@ package io.jshmex.pool;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import io.jshmex.transfer.TransferLink;
 import java.nio.channels.SocketChannel;
+import java.util.function.Consumer;
 
 /**
  * A worker's private channel: a Unix-domain socket, carrying {@link Frame}s. One thread reads;
@@ -25,6 +27,28 @@ final class FrameChannel implements AutoCloseable {
                 socket.write(bytes);
             }
         }
+    }
+
+    /**
+     * Starts the one reading thread: it applies the peer's notices to {@code link} as they come,
+     * hands every other frame to {@code deliver}, and runs {@code closed} when the channel ends.
+     */
+    void startReader(String threadName, TransferLink link, Consumer<Frame> deliver, Runnable closed) {
+        Thread reader = new Thread(() -> {
+            try {
+                while (true) {
+                    Frame frame = read();
+                    link.applyNotices(frame.peerBlocksDone, frame.drops);
+                    if (frame.kind != Frame.NOTICE) {
+                        deliver.accept(frame);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                closed.run();
+            }
+        }, threadName);
+        reader.setDaemon(true);
+        reader.start();
     }
 
     /** The next frame; {@link EOFException} when the other end has closed. */

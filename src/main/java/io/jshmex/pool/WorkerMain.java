@@ -95,21 +95,7 @@ public final class WorkerMain {
     }
 
     private void startReader() {
-        Thread reader = new Thread(() -> {
-            try {
-                while (true) {
-                    Frame frame = channel.read();
-                    link.applyNotices(frame.peerBlocksDone, frame.drops);
-                    if (frame.kind != Frame.NOTICE) {
-                        work.put(frame);
-                    }
-                }
-            } catch (IOException | InterruptedException | RuntimeException e) {
-                exitNow(0);
-            }
-        }, "jshmex-worker-reader");
-        reader.setDaemon(true);
-        reader.start();
+        channel.startReader("jshmex-worker-reader", link, work::add, () -> exitNow(0));
     }
 
     private void serve() throws Exception {

@@ -166,22 +166,10 @@ final class WorkerProcess {
     }
 
     private void startReader() {
-        Thread reader = new Thread(() -> {
-            try {
-                while (true) {
-                    Frame frame = channel.read();
-                    link.applyNotices(frame.peerBlocksDone, frame.drops);
-                    if (frame.kind != Frame.NOTICE) {
-                        replies.add(frame);
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                link.markPeerGone();
-                replies.add(GONE);
-            }
-        }, "jshmex-worker-" + pid + "-reader");
-        reader.setDaemon(true);
-        reader.start();
+        channel.startReader("jshmex-worker-" + pid + "-reader", link, replies::add, () -> {
+            link.markPeerGone();
+            replies.add(GONE);
+        });
     }
 
     /** Sends a frame, with the notices that have piled up. */
