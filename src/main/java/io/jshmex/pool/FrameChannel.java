@@ -3,79 +3,120 @@ package io.jshmex.pool;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import io.jshmex.transfer.TransferLink;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.util.function.Consumer;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A worker's private channel: a Unix-domain socket, carrying {@link Frame}s. One thread reads;
- * writes from any thread are serialized. Unlike the child's stdout, nothing a task prints can
- * reach it.
+ * A worker's private channel: a Unix-domain socket, carrying {@link Frame}s. Unlike the child's
+ * stdout, nothing a task prints can reach it.
+ *
+ * <p>The thread that waits for a message reads it itself (no reader thread to hand it over: a
+ * small task's round trip is mostly such hand-overs), with a time limit, or without waiting at
+ * all to pick up notices that came in meanwhile. One thread reads at a time; writes from any
+ * thread are serialized.
  */
 final class FrameChannel implements AutoCloseable {
-    private final SocketChannel socket;
-    private final ByteBuffer lengthBuffer = ByteBuffer.allocate(4);
+    private static final int INITIAL_BUFFER = 64 * 1024;
 
-    FrameChannel(SocketChannel socket) {
+    private final SocketChannel socket;
+    private final Selector readable;
+    private final Selector writable;
+    private final Object writeLock = new Object();
+    /** Bytes read and not yet taken as frames, from 0 to position(). */
+    private ByteBuffer in = ByteBuffer.allocate(INITIAL_BUFFER);
+
+    FrameChannel(SocketChannel socket) throws IOException {
         this.socket = socket;
+        socket.configureBlocking(false);
+        this.readable = Selector.open();
+        this.writable = Selector.open();
+        socket.register(readable, SelectionKey.OP_READ);
+        socket.register(writable, SelectionKey.OP_WRITE);
     }
 
     void write(Frame frame) throws IOException {
         ByteBuffer bytes = ByteBuffer.wrap(frame.encode());
-        synchronized (this) {
+        synchronized (writeLock) {
             while (bytes.hasRemaining()) {
-                socket.write(bytes);
+                if (socket.write(bytes) == 0) {
+                    writable.select(100);
+                    writable.selectedKeys().clear();
+                }
             }
         }
     }
 
     /**
-     * Starts the one reading thread: it applies the peer's notices to {@code link} as they come,
-     * hands every other frame to {@code deliver}, and runs {@code closed} when the channel ends.
+     * The next frame, waiting at most {@code timeoutNanos} (negative: as long as it takes; zero:
+     * not at all); null if none came in time.
+     *
+     * @throws EOFException when the other end has closed
+     * @throws IOException if the channel broke or carried a corrupt frame
      */
-    void startReader(String threadName, TransferLink link, Consumer<Frame> deliver, Runnable closed) {
-        Thread reader = new Thread(() -> {
-            try {
-                while (true) {
-                    Frame frame = read();
-                    link.applyNotices(frame.peerBlocksDone, frame.drops);
-                    if (frame.kind != Frame.NOTICE) {
-                        deliver.accept(frame);
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                closed.run();
+    Frame read(long timeoutNanos) throws IOException {
+        long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
+        while (true) {
+            Frame frame = takeBuffered();
+            if (frame != null) {
+                return frame;
             }
-        }, threadName);
-        reader.setDaemon(true);
-        reader.start();
+            int n = socket.read(in);
+            if (n < 0) {
+                throw new EOFException("channel closed");
+            }
+            if (n > 0) {
+                continue;
+            }
+            if (timeoutNanos == 0) {
+                return null;
+            }
+            long waitMillis = 0;
+            if (timeoutNanos > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left));
+            }
+            readable.select(waitMillis);
+            readable.selectedKeys().clear();
+        }
     }
 
-    /** The next frame; {@link EOFException} when the other end has closed. */
-    Frame read() throws IOException {
-        lengthBuffer.clear();
-        readFully(lengthBuffer);
-        int length = lengthBuffer.flip().getInt();
+    /** A whole frame from what was read, or null; makes room for a frame larger than the buffer. */
+    private Frame takeBuffered() throws IOException {
+        int have = in.position();
+        if (have < 4) {
+            return null;
+        }
+        int length = in.getInt(0);
         if (length < 0 || length > Frame.MAX_LENGTH) {
             throw new IOException("corrupt frame length " + length);
         }
-        ByteBuffer body = ByteBuffer.allocate(length);
-        readFully(body);
-        return Frame.decode(body.array());
-    }
-
-    private void readFully(ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            if (socket.read(buffer) < 0) {
-                throw new EOFException("channel closed");
+        if (have < 4 + length) {
+            if (in.capacity() < 4 + length) {
+                ByteBuffer larger = ByteBuffer.allocate(4 + length);
+                in.flip();
+                larger.put(in);
+                in = larger;
             }
+            return null;
         }
+        byte[] body = new byte[length];
+        in.get(4, body);
+        in.flip().position(4 + length);
+        in.compact();
+        return Frame.decode(body);
     }
 
     @Override
     public void close() {
         try {
             socket.close();
+            readable.close();
+            writable.close();
         } catch (IOException ignored) {
             // closing: nothing left to do with it
         }

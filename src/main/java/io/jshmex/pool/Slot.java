@@ -87,6 +87,13 @@ final class Slot implements Runnable {
             }
             try {
                 ensureWorker();
+                try {
+                    // what the worker freed while idle can serve this task
+                    worker.drainNotices();
+                } catch (WorkerProcess.WorkerGone diedWhileIdle) {
+                    dropWorker();
+                    ensureWorker();
+                }
             } catch (WorkerStartException e) {
                 task.completeExceptionally(e);
                 return;
@@ -133,13 +140,6 @@ final class Slot implements Runnable {
             reply = running.awaitReply(timeout > 0 ? timeout : -1);
         } catch (WorkerProcess.WorkerGone gone) {
             workerLost(task, running, "while running " + task);
-            return;
-        } catch (InterruptedException e) {
-            // the pool's own thread is interrupted only when the JVM is going down
-            Thread.currentThread().interrupt();
-            running.kill();
-            task.cancel(false);
-            dropWorker();
             return;
         }
         if (reply == null) {
@@ -225,10 +225,6 @@ final class Slot implements Runnable {
             dropWorker();
             pool.markBroken(failed);
             throw failed;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            dropWorker();
-            throw new WorkerStartException("interrupted while starting a worker", e);
         }
         if (reply.kind == Frame.INIT_OK) {
             return;
@@ -255,10 +251,11 @@ final class Slot implements Runnable {
             dropWorker();
             return;
         }
-        idle.link.blocks().trim(false);
         try {
+            idle.drainNotices();
+            idle.link.blocks().trim(false);
             idle.send(Frame.control(Frame.NOTICE, 0));
-        } catch (IOException e) {
+        } catch (IOException | WorkerProcess.WorkerGone e) {
             dropWorker();
         }
     }

@@ -15,8 +15,8 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 public final class WorkerMain {
     private final FrameChannel channel;
     private final TransferLink link;
-    private final BlockingQueue<Frame> work = new LinkedBlockingQueue<>();
+    /** Frames read while looking for notices during a task, to handle after it. */
+    private final Deque<Frame> pending = new ArrayDeque<>();
     private final long trimMillis;
 
     private WorkerMain(FrameChannel channel, TransferLink link, long trimMillis) {
@@ -54,7 +55,6 @@ public final class WorkerMain {
         Segments.useAllocator((count, type) -> link.blocks().allocateLocal(count * SegmentDescriptor.elementSize(type)));
         link.onUrgentNotice(worker::sendNotice);
         worker.channel.write(new Frame(Frame.HELLO, Shm.pid(), null, null, null, token.getBytes(StandardCharsets.UTF_8)));
-        worker.startReader();
         worker.serve();
     }
 
@@ -94,13 +94,46 @@ public final class WorkerMain {
         Runtime.getRuntime().halt(status);
     }
 
-    private void startReader() {
-        channel.startReader("jshmex-worker-reader", link, work::add, () -> exitNow(0));
+    /**
+     * The next frame that is not a notice (notices are applied on the way), or null after
+     * {@code timeoutNanos} (zero: do not wait). The channel's end is the parent's: exit.
+     */
+    private Frame next(long timeoutNanos) {
+        Frame buffered = pending.poll();
+        return buffered != null ? buffered : read(timeoutNanos);
+    }
+
+    private Frame read(long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (true) {
+            Frame frame;
+            try {
+                frame = channel.read(timeoutNanos == 0 ? 0 : Math.max(1, deadline - System.nanoTime()));
+            } catch (IOException | RuntimeException e) {
+                exitNow(0);
+                return null;
+            }
+            if (frame == null) {
+                return null;
+            }
+            link.applyNotices(frame.peerBlocksDone, frame.drops);
+            if (frame.kind != Frame.NOTICE) {
+                return frame;
+            }
+        }
+    }
+
+    /** Applies notices the parent sent during the task (blocks it let go of), keeping other frames. */
+    private void drainNotices() {
+        Frame frame;
+        while ((frame = read(0)) != null) {
+            pending.add(frame);
+        }
     }
 
     private void serve() throws Exception {
         while (true) {
-            Frame frame = work.poll(trimMillis, TimeUnit.MILLISECONDS);
+            Frame frame = next(TimeUnit.MILLISECONDS.toNanos(trimMillis));
             if (frame == null) {
                 if (link.blocks().trim(false) > 0) {
                     sendNotice();
@@ -172,6 +205,7 @@ public final class WorkerMain {
         }
         Payload payload;
         TransferLink.Staged staged;
+        drainNotices();
         try {
             payload = link.encode(result);
             staged = link.stage(payload);

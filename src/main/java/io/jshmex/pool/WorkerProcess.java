@@ -20,16 +20,14 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The parent's handle on one worker process: the process, its private channel, the
- * shared-memory link, and a reader thread that applies the worker's notices and queues its
- * replies. Used by one {@link Slot} at a time.
+ * The parent's handle on one worker process: the process, its private channel and the
+ * shared-memory link. Used by one {@link Slot} at a time, whose thread reads the worker's replies
+ * and notices itself.
  */
 final class WorkerProcess {
-    private static final Object GONE = new Object();
     private static final SecureRandom TOKENS = new SecureRandom();
 
     final Process process;
@@ -37,7 +35,6 @@ final class WorkerProcess {
     final TransferLink link;
     private final FrameChannel channel;
     private final OutputPump stderr;
-    private final LinkedBlockingQueue<Object> replies = new LinkedBlockingQueue<>();
     private volatile boolean closed;
     int tasksRun;
     /** The array-wrapper registrations this worker has (they are sent when they change). */
@@ -50,6 +47,8 @@ final class WorkerProcess {
         this.link = link;
         this.stderr = stderr;
         link.onUrgentNotice(this::sendNotice);
+        // a worker that dies while copying its result in must not leave the parent waiting
+        link.peerAliveWhile(process::isAlive);
     }
 
     /**
@@ -73,16 +72,17 @@ final class WorkerProcess {
             SocketChannel socket = accept(server, process, stderr, settings.startTimeout().toMillis());
             Files.deleteIfExists(socketPath);
             FrameChannel channel = new FrameChannel(socket);
-            Frame hello = channel.read();
+            Frame hello = channel.read(TimeUnit.MILLISECONDS.toNanos(settings.startTimeout().toMillis()));
+            if (hello == null) {
+                throw new IOException("the worker connected but did not say hello");
+            }
             if (hello.kind != Frame.HELLO || hello.taskId != process.pid()
                 || !token.equals(new String(hello.stream, StandardCharsets.UTF_8))) {
                 channel.close();
                 throw new IOException("a process that is not the worker connected to its socket");
             }
             TransferLink link = new TransferLink(settings.shmThresholdBytes(), settings.trimAfter().toMillis(), false);
-            WorkerProcess worker = new WorkerProcess(process, channel, link, stderr);
-            worker.startReader();
-            return worker;
+            return new WorkerProcess(process, channel, link, stderr);
         } catch (IOException | RuntimeException e) {
             if (process != null) {
                 process.destroyForcibly();
@@ -165,13 +165,6 @@ final class WorkerProcess {
         return tail.isEmpty() ? "" : "; its last output: " + tail;
     }
 
-    private void startReader() {
-        channel.startReader("jshmex-worker-" + pid + "-reader", link, replies::add, () -> {
-            link.markPeerGone();
-            replies.add(GONE);
-        });
-    }
-
     /** Sends a frame, with the notices that have piled up. */
     void send(Frame frame) throws IOException {
         channel.write(new Frame(frame.kind, frame.taskId, link.takePeerBlocksDone(), link.takeDrops(), frame.table,
@@ -191,16 +184,55 @@ final class WorkerProcess {
 
     /**
      * The next reply, or null if none came within {@code timeoutNanos} (negative: wait forever).
+     * Notices that come first are applied on the way.
      *
      * @throws WorkerGone if the worker died or its channel broke
      */
-    Frame awaitReply(long timeoutNanos) throws InterruptedException, WorkerGone {
-        Object reply = timeoutNanos < 0 ? replies.take() : replies.poll(timeoutNanos, TimeUnit.NANOSECONDS);
-        if (reply == GONE) {
-            replies.add(GONE);
+    Frame awaitReply(long timeoutNanos) throws WorkerGone {
+        long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
+        while (true) {
+            long left = timeoutNanos > 0 ? Math.max(1, deadline - System.nanoTime()) : -1;
+            if (timeoutNanos > 0 && deadline - System.nanoTime() <= 0) {
+                return null;
+            }
+            Frame frame = readFrame(left);
+            if (frame == null || frame.kind != Frame.NOTICE) {
+                return frame;
+            }
+        }
+    }
+
+    /**
+     * Applies the notices that came while the worker was idle (blocks it is done with), so the
+     * next message can reuse them.
+     *
+     * @throws WorkerGone if the worker died, its channel broke, or it sent something unasked
+     */
+    void drainNotices() throws WorkerGone {
+        while (true) {
+            Frame frame = readFrame(0);
+            if (frame == null) {
+                return;
+            }
+            if (frame.kind != Frame.NOTICE) {
+                link.markPeerGone();
+                throw new WorkerGone();
+            }
+        }
+    }
+
+    private Frame readFrame(long timeoutNanos) throws WorkerGone {
+        Frame frame;
+        try {
+            frame = channel.read(timeoutNanos);
+        } catch (IOException | RuntimeException e) {
+            link.markPeerGone();
             throw new WorkerGone();
         }
-        return (Frame) reply;
+        if (frame != null) {
+            link.applyNotices(frame.peerBlocksDone, frame.drops);
+        }
+        return frame;
     }
 
     /** Whether the process has ended, or ends within {@code millis}. */

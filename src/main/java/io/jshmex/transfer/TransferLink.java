@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The shared-memory side of one channel between the parent and one worker, on one end: the
@@ -25,6 +26,7 @@ public final class TransferLink implements AutoCloseable {
     private final List<Long> peerBlocksDone = new ArrayList<>();
     private volatile Runnable urgentNotice = () -> { };
     private volatile boolean peerGone;
+    private volatile BooleanSupplier peerAlive = () -> true;
 
     /**
      * @param threshold arrays of at least this many bytes go through shared memory
@@ -48,8 +50,13 @@ public final class TransferLink implements AutoCloseable {
         peerGone = true;
     }
 
+    /** How to tell, while waiting for a value the peer is copying in, that the peer is still there. */
+    public void peerAliveWhile(BooleanSupplier alive) {
+        this.peerAlive = alive;
+    }
+
     boolean isPeerGone() {
-        return peerGone;
+        return peerGone || !peerAlive.getAsBoolean();
     }
 
     public BlockPool blocks() {
