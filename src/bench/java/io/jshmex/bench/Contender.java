@@ -1,0 +1,142 @@
+package io.jshmex.bench;
+
+import io.jshmex.ProcessPoolExecutor;
+import io.jshmex.SerializableFunction;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/** One way of running a function on an argument: a jshmex pool, the baseline pool, or threads. */
+abstract class Contender implements AutoCloseable {
+    static final String JSHMEX = "jshmex";
+    static final String SERIALIZATION = "serialization";
+    static final String IN_PROCESS = "in-process";
+
+    final String name;
+    final int workers;
+
+    private Contender(String name, int workers) {
+        this.name = name;
+        this.workers = workers;
+    }
+
+    abstract <A, R> CompletableFuture<R> submit(SerializableFunction<A, R> fn, A arg);
+
+    /** One round trip, waited for. */
+    final <A, R> R call(SerializableFunction<A, R> fn, A arg) throws Exception {
+        try {
+            return submit(fn, arg).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
+        }
+    }
+
+    /**
+     * Returns once every worker process is up and has run a task, so that no measured round pays
+     * for a JVM start (a pool starts its workers in the background).
+     */
+    void awaitWorkers() throws Exception {
+        if (this instanceof InProcess) {
+            return;
+        }
+        Set<Long> seen = new HashSet<>();
+        for (int attempt = 0; seen.size() < workers; attempt++) {
+            if (attempt == 100) {
+                throw new IllegalStateException(name + ": only " + seen.size() + " of " + workers + " workers answered");
+            }
+            List<CompletableFuture<Long>> pids = new ArrayList<>();
+            for (int i = 0; i < workers; i++) {
+                pids.add(submit(Tasks::pidAfter, 20));
+            }
+            for (CompletableFuture<Long> pid : pids) {
+                seen.add(pid.get());
+            }
+        }
+    }
+
+    @Override
+    public abstract void close();
+
+    static Contender open(String kind, int workers) {
+        switch (kind) {
+            case JSHMEX:
+                return new Jshmex(workers);
+            case SERIALIZATION:
+                return new Serialization(workers);
+            case IN_PROCESS:
+                return new InProcess(workers);
+            default:
+                throw new IllegalArgumentException("unknown contender " + kind);
+        }
+    }
+
+    static final class Jshmex extends Contender {
+        final ProcessPoolExecutor pool;
+
+        Jshmex(int workers) {
+            super(JSHMEX, workers);
+            pool = ProcessPoolExecutor.builder().maxWorkers(workers).build();
+            pool.prestartAllWorkers();
+        }
+
+        @Override
+        <A, R> CompletableFuture<R> submit(SerializableFunction<A, R> fn, A arg) {
+            return pool.submit(fn, arg);
+        }
+
+        @Override
+        public void close() {
+            pool.close();
+        }
+    }
+
+    static final class Serialization extends Contender {
+        final SerializationPool pool;
+
+        Serialization(int workers) {
+            super(SERIALIZATION, workers);
+            pool = new SerializationPool(workers);
+        }
+
+        @Override
+        <A, R> CompletableFuture<R> submit(SerializableFunction<A, R> fn, A arg) {
+            return pool.submit(fn, arg);
+        }
+
+        @Override
+        public void close() {
+            pool.close();
+        }
+    }
+
+    static final class InProcess extends Contender {
+        final ThreadPoolExecutor threads;
+
+        InProcess(int workers) {
+            super(IN_PROCESS, workers);
+            threads = new ThreadPoolExecutor(workers, workers, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
+            threads.prestartAllCoreThreads();
+        }
+
+        @Override
+        <A, R> CompletableFuture<R> submit(SerializableFunction<A, R> fn, A arg) {
+            return CompletableFuture.supplyAsync(() -> fn.apply(arg), threads);
+        }
+
+        @Override
+        public void close() {
+            threads.shutdownNow();
+            try {
+                threads.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

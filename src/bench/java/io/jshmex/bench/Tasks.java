@@ -1,0 +1,118 @@
+package io.jshmex.bench;
+
+import io.jshmex.NativeShm;
+import io.jshmex.SerializableCallable;
+import java.nio.DoubleBuffer;
+
+/** The work the benchmarks send to the pools, and the checks of what comes back. */
+final class Tasks {
+    /** Passes of sqrt/sin per element in the compute-heavy task: compute, not transfer, must dominate. */
+    static final int HEAVY_PASSES = 20;
+
+    private Tasks() {
+    }
+
+    /** npshmex's {@code add_one}: a new array {@code x + 1}. */
+    static double[] addOne(double[] x) {
+        double[] r = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            r[i] = x[i] + 1;
+        }
+        return r;
+    }
+
+    /** Enough arithmetic per element that moving the array is a small part of the task. */
+    static double[] heavy(double[] x) {
+        double[] r = x.clone();
+        for (int pass = 0; pass < HEAVY_PASSES; pass++) {
+            for (int i = 0; i < r.length; i++) {
+                r[i] = Math.sqrt(Math.abs(Math.sin(r[i]) * 3.0 + r[i] * 0.5));
+            }
+        }
+        return r;
+    }
+
+    /** The worker's pid after a pause long enough that the other workers get tasks of their own. */
+    static Long pidAfter(Integer millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return ProcessHandle.current().pid();
+    }
+
+    static Integer plusOne(Integer x) {
+        return x + 1;
+    }
+
+    /** The zero-copy form: the task writes {@code in + 1} into the caller's {@code out}. */
+    static SerializableCallable<Void> addOneInto(DoubleBuffer in, DoubleBuffer out) {
+        return () -> {
+            int n = in.capacity();
+            for (int i = 0; i < n; i++) {
+                out.put(i, in.get(i) + 1);
+            }
+            return null;
+        };
+    }
+
+    /** The task allocates its result in shared memory and returns it. */
+    static SerializableCallable<DoubleBuffer> addOneToNew(DoubleBuffer in) {
+        return () -> {
+            int n = in.capacity();
+            DoubleBuffer r = NativeShm.doubles(n);
+            for (int i = 0; i < n; i++) {
+                r.put(i, in.get(i) + 1);
+            }
+            return r;
+        };
+    }
+
+    /** Values whose {@code + 1} is exact, so results can be compared with {@code ==}. */
+    static double[] input(int n) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (i % 1000) * 0.5;
+        }
+        return x;
+    }
+
+    static DoubleBuffer input(DoubleBuffer into) {
+        for (int i = 0; i < into.capacity(); i++) {
+            into.put(i, (i % 1000) * 0.5);
+        }
+        return into;
+    }
+
+    /** Throws unless {@code r} is exactly {@code x + 1} (every element: wrong data must not pass as fast). */
+    static void checkAddOne(String who, double[] x, Object result) {
+        if (!(result instanceof double[])) {
+            throw new IllegalStateException(who + " returned " + describe(result) + " instead of a double[]");
+        }
+        double[] r = (double[]) result;
+        if (r.length != x.length) {
+            throw new IllegalStateException(who + " returned " + r.length + " elements instead of " + x.length);
+        }
+        for (int i = 0; i < x.length; i++) {
+            if (r[i] != x[i] + 1) {
+                throw new IllegalStateException(who + " returned a wrong value at index " + i + " of " + x.length
+                    + ": " + r[i] + " instead of " + (x[i] + 1));
+            }
+        }
+    }
+
+    static void checkAddOne(String who, DoubleBuffer in, DoubleBuffer out, int[] probes) {
+        for (int i : probes) {
+            double want = in.get(i) + 1;
+            if (out.get(i) != want) {
+                throw new IllegalStateException(who + ": wrong value at index " + i + " of " + in.capacity() + ": "
+                    + out.get(i) + " instead of " + want);
+            }
+        }
+    }
+
+    static String describe(Object value) {
+        return value == null ? "null" : value.getClass().getName();
+    }
+}
