@@ -63,8 +63,15 @@ abstract class Contender implements AutoCloseable {
     @Override
     public abstract void close();
 
+    static final String JSHMEX_ALL_SHM = "jshmex, all by shm";
+    static final String JSHMEX_ALL_INLINE = "jshmex, all inline";
+
     static Contender open(String kind, int workers) {
         switch (kind) {
+            case JSHMEX_ALL_SHM:
+                return new Jshmex(kind, workers, 0);
+            case JSHMEX_ALL_INLINE:
+                return new Jshmex(kind, workers, Long.MAX_VALUE);
             case JSHMEX:
                 return new Jshmex(workers);
             case SERIALIZATION:
@@ -80,8 +87,13 @@ abstract class Contender implements AutoCloseable {
         final ProcessPoolExecutor pool;
 
         Jshmex(int workers) {
-            super(JSHMEX, workers);
-            pool = ProcessPoolExecutor.builder().maxWorkers(workers).build();
+            this(JSHMEX, workers, ProcessPoolExecutor.DEFAULT_SHM_THRESHOLD_BYTES);
+        }
+
+        /** A pool whose arrays go through shared memory from {@code threshold} bytes on. */
+        Jshmex(String name, int workers, long threshold) {
+            super(name, workers);
+            pool = ProcessPoolExecutor.builder().maxWorkers(workers).shmThresholdBytes(threshold).build();
             pool.prestartAllWorkers();
         }
 

@@ -48,8 +48,11 @@ public final class Headline {
     static final int[] SWEEP_SIZES = {1_000, 10_000, 100_000, 1_000_000, 10_000_000, 50_000_000};
     /** A quick look leaves out the largest sizes: one serialization round trip of 400 MB takes seconds. */
     static final int QUICK_SWEEP_MAX = 10_000_000;
+    static final int RECORDS_N = 1_000_000;
+    /** Array sizes (doubles) around the default shared-memory threshold. */
+    static final int[] THRESHOLD_SIZES = {1_024, 4_096, 8_192, 16_384, 32_768, 131_072};
     static final List<String> CASES = List.of("addone", "zerocopy", "allocreturn", "tiny", "sweep", "scaling",
-        "memory", "start", "map");
+        "memory", "start", "map", "records", "threshold");
 
     private static final String ZERO_COPY = "jshmex zero-copy";
     private static final String ALLOC_RETURN = "jshmex alloc+return";
@@ -106,6 +109,8 @@ public final class Headline {
                 timed("addone", this::addOneGroup);
             }
             timed("tiny", this::tiny);
+            timed("records", this::records);
+            timed("threshold", this::threshold);
             timed("sweep", this::sweep);
             timed("scaling", this::scaling);
             timed("map", this::map);
@@ -307,8 +312,9 @@ public final class Headline {
 
     /** Latency of sequential tiny round trips, contenders alternating in blocks. */
     private void tiny() throws Exception {
-        int warmBlocks = options.quick ? 1 : 5;
-        int blocks = options.quick ? 3 : 20;
+        // 10,000 warm-up round trips each: until then the JIT, not the transfer, decides
+        int warmBlocks = options.quick ? 3 : 100;
+        int blocks = options.quick ? 3 : 100;
         double[] x = Tasks.input(TINY_N);
         List<String> kinds = List.of(Contender.JSHMEX, Contender.SERIALIZATION, Contender.IN_PROCESS);
         Map<String, Samples> samples = samplesFor(kinds);
@@ -334,6 +340,64 @@ public final class Headline {
         }
         for (String kind : kinds) {
             report.add(new Row("tiny", kind, 0, "latency", "ms", samples.get(kind).stats(), false));
+        }
+    }
+
+    /** A million records with primitive components, there and back: packed rows against serialization. */
+    private void records() throws Exception {
+        int n = options.quick ? RECORDS_N / 10 : RECORDS_N;
+        int warm = options.warmup(3, 1);
+        int rounds = options.rounds(10, 3);
+        Tasks.Hit[] hits = Tasks.hits(n);
+        List<String> kinds = List.of(Contender.JSHMEX, Contender.SERIALIZATION, Contender.IN_PROCESS);
+        Map<String, Samples> samples = samplesFor(kinds);
+        for (int r = 0; r < warm + rounds; r++) {
+            StringBuilder line = new StringBuilder();
+            for (String kind : kinds) {
+                Contender contender = pool(kind, 1);
+                long t0 = System.nanoTime();
+                Object result = contender.call(Tasks::shiftHits, hits);
+                long elapsed = System.nanoTime() - t0;
+                Tasks.checkShiftHits(kind, hits, result);
+                record(samples, kind, r >= warm, elapsed, line);
+            }
+            progress("records", roundLabel(r, warm, rounds) + line);
+        }
+        for (String kind : kinds) {
+            report.add(new Row("records", kind, n, "round_trip", "ms", samples.get(kind).stats(), false));
+        }
+    }
+
+    /**
+     * Where shared memory starts to pay: the same pool built to send every array through shared
+     * memory, and to send every array inline, on sizes around the default threshold.
+     */
+    private void threshold() throws Exception {
+        List<String> kinds = List.of(Contender.JSHMEX_ALL_SHM, Contender.JSHMEX_ALL_INLINE);
+        for (int n : THRESHOLD_SIZES) {
+            int warm = options.warmup(300, 20);
+            int rounds = options.rounds(200, 20);
+            double[] x = Tasks.input(n);
+            Map<String, Samples> samples = samplesFor(kinds);
+            for (int r = 0; r < warm + rounds; r++) {
+                for (String kind : kinds) {
+                    Contender contender = pool(kind, 1);
+                    long t0 = System.nanoTime();
+                    double[] result = contender.call(Tasks::addOne, x);
+                    long elapsed = System.nanoTime() - t0;
+                    Tasks.checkAddOne(kind, x, result);
+                    if (r >= warm) {
+                        samples.get(kind).add(elapsed / 1e6);
+                    }
+                }
+            }
+            StringBuilder line = new StringBuilder();
+            for (String kind : kinds) {
+                line.append(line.length() == 0 ? "" : " | ").append(kind).append(' ')
+                    .append(Report.value("ms", samples.get(kind).stats().median));
+                report.add(new Row("threshold", kind, n, "round_trip", "ms", samples.get(kind).stats(), false));
+            }
+            progress("threshold", Report.sizeLabel(n) + " doubles (" + (8 * n / 1024) + " KiB): " + line);
         }
     }
 
@@ -698,6 +762,10 @@ public final class Headline {
             + "during add_one over 160 MB; each contender in a fresh JVM, " + options.rounds(5, 1) + " rounds per probe");
         report.title("start", "time from a new pool of one worker (jshmex: prestartAllWorkers) to the first trivial "
             + "task's result");
+        report.title("records", "1,000,000 records (double, long, float, int) there and back, each shifted by the "
+            + "task: jshmex packs them into shared memory; the baseline serializes them one object at a time");
+        report.title("threshold", "add_one round trip on small arrays through one jshmex pool sending every array "
+            + "through shared memory, and one sending every array inline: where the default threshold should sit");
         report.title("map", "a map of a trivial function over 10,000 Integers on 2 workers, throughput (higher is "
             + "better): jshmex map with default chunking vs 10,000 tasks submitted to the serialization pool");
     }

@@ -21,6 +21,41 @@ final class Tasks {
         return r;
     }
 
+    /** A record with primitive components, as in physics event data: the records case. */
+    record Hit(double time, long channel, float area, int flags) implements java.io.Serializable {
+    }
+
+    static Hit[] hits(int n) {
+        Hit[] hits = new Hit[n];
+        for (int i = 0; i < n; i++) {
+            hits[i] = new Hit(i * 0.5, i, i * 0.25f, i % 7);
+        }
+        return hits;
+    }
+
+    /** Every hit a microsecond later: a new array of new records, as a task would return. */
+    static Hit[] shiftHits(Hit[] hits) {
+        Hit[] r = new Hit[hits.length];
+        for (int i = 0; i < hits.length; i++) {
+            Hit h = hits[i];
+            r[i] = new Hit(h.time() + 1, h.channel(), h.area(), h.flags());
+        }
+        return r;
+    }
+
+    static void checkShiftHits(String who, Hit[] in, Object result) {
+        Hit[] r = (Hit[]) result;
+        if (r.length != in.length) {
+            throw new IllegalStateException(who + ": " + r.length + " records back, " + in.length + " sent");
+        }
+        for (int i = 0; i < in.length; i += Math.max(1, in.length / 997)) {
+            Hit h = in[i];
+            if (!r[i].equals(new Hit(h.time() + 1, h.channel(), h.area(), h.flags()))) {
+                throw new IllegalStateException(who + ": wrong record at " + i + ": " + r[i]);
+            }
+        }
+    }
+
     /** Enough arithmetic per element that moving the array is a small part of the task. */
     static double[] heavy(double[] x) {
         double[] r = x.clone();

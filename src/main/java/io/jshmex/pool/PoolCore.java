@@ -48,14 +48,14 @@ public final class PoolCore {
     final PoolSettings settings;
     final Payload initializer;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition notEmpty = lock.newCondition();
     private final Condition terminated = lock.newCondition();
     private final ArrayDeque<TaskFuture<?>> queue = new ArrayDeque<>();
     private final Set<Slot> slots = new HashSet<>();
     private final AtomicLong taskIds = new AtomicLong();
     private final AtomicLong workerNumbers = new AtomicLong();
     private final long threshold;
-    private int idleSlots;
+    /** Slots waiting for work, the most recently idle first (its worker's caches are the warmest). */
+    private final ArrayDeque<Slot> idle = new ArrayDeque<>();
     /** Slot threads still running: one may have left {@link #slots} and still be stopping its worker. */
     private int liveSlotThreads;
     private int state = RUNNING;
@@ -104,19 +104,42 @@ public final class PoolCore {
         return lambda > 0 ? "lambda in " + name.substring(0, lambda) : name;
     }
 
-    /** Queues a task made by {@link #newTask}. */
+    /**
+     * Queues a task made by {@link #newTask}. A small task (nothing to put in shared memory) that
+     * finds a slot idle with a ready worker is sent by the calling thread itself, and the slot
+     * only waits for the answer: one thread hand-over less on the path of a small round trip.
+     */
     public void execute(TaskFuture<?> task) {
+        Slot direct = null;
+        WorkerProcess directWorker = null;
         lock.lock();
         try {
             checkRunning();
-            queue.add(task);
-            if (queue.size() > idleSlots && slots.size() < settings.maxWorkers()) {
-                startSlot(false);
+            if (task.payload.sharedValues() == 0 && queue.isEmpty()) {
+                for (Slot slot : idle) {
+                    if (slot.acceptsDirect()) {
+                        direct = slot;
+                        break;
+                    }
+                }
+            }
+            if (direct != null) {
+                idle.remove(direct);
+                directWorker = direct.handOver(task);
+                direct.wakeup.signal();
             } else {
-                notEmpty.signal();
+                queue.add(task);
+                if (queue.size() > idle.size() && slots.size() < settings.maxWorkers()) {
+                    startSlot(false);
+                } else if (!idle.isEmpty()) {
+                    idle.peekFirst().wakeup.signal();
+                }
             }
         } finally {
             lock.unlock();
+        }
+        if (directWorker != null) {
+            Slot.sendHandedOver(task, directWorker);
         }
     }
 
@@ -145,7 +168,7 @@ public final class PoolCore {
     }
 
     private void startSlot(boolean prestart) {
-        Slot slot = new Slot(this, prestart);
+        Slot slot = new Slot(this, lock.newCondition(), prestart);
         slots.add(slot);
         liveSlotThreads++;
         Thread thread = new Thread(slot, "jshmex-pool-slot");
@@ -162,6 +185,10 @@ public final class PoolCore {
         lock.lock();
         try {
             while (true) {
+                TaskFuture<?> handedOver = slot.takeHandedOver();
+                if (handedOver != null) {
+                    return handedOver;
+                }
                 if (state >= STOP || broken != null) {
                     return exit(slot);
                 }
@@ -178,14 +205,14 @@ public final class PoolCore {
                 if (waitNanos <= 0) {
                     return exitOnTimeout ? exit(slot) : TIMEOUT;
                 }
-                idleSlots++;
+                idle.addFirst(slot);
                 try {
-                    waitNanos = notEmpty.awaitNanos(waitNanos);
+                    waitNanos = slot.wakeup.awaitNanos(waitNanos);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return exit(slot);
                 } finally {
-                    idleSlots--;
+                    idle.remove(slot);
                 }
             }
         } finally {
@@ -232,11 +259,17 @@ public final class PoolCore {
             }
             failed = new ArrayList<>(queue);
             queue.clear();
-            notEmpty.signalAll();
+            wakeAll();
         } finally {
             lock.unlock();
         }
         failed.forEach(task -> task.completeExceptionally(cause));
+    }
+
+    private void wakeAll() {
+        for (Slot slot : idle) {
+            slot.wakeup.signal();
+        }
     }
 
     long nextWorkerNumber() {
@@ -268,7 +301,7 @@ public final class PoolCore {
             if (state == RUNNING) {
                 state = SHUTDOWN;
             }
-            notEmpty.signalAll();
+            wakeAll();
             tryTerminate();
         } finally {
             lock.unlock();
@@ -292,7 +325,7 @@ public final class PoolCore {
                     running.add(task);
                 }
             }
-            notEmpty.signalAll();
+            wakeAll();
             tryTerminate();
         } finally {
             lock.unlock();

@@ -9,6 +9,7 @@ import io.jshmex.transfer.TransferLink;
 import io.jshmex.transfer.WrapperRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.locks.Condition;
 import java.util.ArrayList;
 
 /**
@@ -20,13 +21,62 @@ final class Slot implements Runnable {
     private final PoolCore pool;
     private final PoolSettings settings;
     private final boolean prestart;
+    /** Signalled, under the pool's lock, when there is work for this slot. */
+    final Condition wakeup;
     private volatile WorkerProcess worker;
     private volatile TaskFuture<?> current;
+    /** A task whose frame the submitting thread sends itself (guarded by the pool's lock). */
+    private TaskFuture<?> handedOver;
+    private WorkerProcess handedOverTo;
 
-    Slot(PoolCore pool, boolean prestart) {
+    Slot(PoolCore pool, Condition wakeup, boolean prestart) {
         this.pool = pool;
         this.settings = pool.settings;
+        this.wakeup = wakeup;
         this.prestart = prestart;
+    }
+
+    /**
+     * Whether this idle slot can take a task whose frame another thread sends: its worker is up,
+     * knows the current array-wrapper registrations, and has tasks left before it is recycled.
+     * Called under the pool's lock.
+     */
+    boolean acceptsDirect() {
+        WorkerProcess ready = worker;
+        return handedOver == null && ready != null && ready.isAlive()
+            && ready.registryVersion == WrapperRegistry.version()
+            && (settings.maxTasksPerWorker() == 0 || ready.tasksRun + 1 < settings.maxTasksPerWorker());
+    }
+
+    /**
+     * Takes {@code task} as its next one, to be sent by the caller to the worker returned.
+     * Called under the pool's lock.
+     */
+    WorkerProcess handOver(TaskFuture<?> task) {
+        handedOver = task;
+        handedOverTo = worker;
+        task.runningOn = this;
+        current = task;
+        return handedOverTo;
+    }
+
+    /** The task handed over, once (called under the pool's lock by this slot's thread). */
+    TaskFuture<?> takeHandedOver() {
+        TaskFuture<?> task = handedOver;
+        handedOver = null;
+        return task;
+    }
+
+    /**
+     * Sends a handed-over task's frame, on the submitting thread. A failure needs no handling
+     * here: the slot, waiting for the answer, sees the worker gone and fails the task.
+     */
+    static void sendHandedOver(TaskFuture<?> task, WorkerProcess to) {
+        try {
+            to.send(new Frame(Frame.TASK, task.id, null, null, null, task.payload.stream()));
+        } catch (IOException | RuntimeException e) {
+            to.kill();
+        }
     }
 
     @Override
@@ -79,9 +129,15 @@ final class Slot implements Runnable {
     }
 
     private void runTask(TaskFuture<?> task) {
+        boolean alreadySent = current == task && handedOverTo == worker && handedOverTo != null;
+        handedOverTo = null;
         task.runningOn = this;
         current = task;
         try {
+            if (alreadySent) {
+                awaitAndComplete(task, worker);
+                return;
+            }
             if (task.isDone()) {
                 return;
             }
@@ -134,6 +190,10 @@ final class Slot implements Runnable {
             dropWorker();
             return;
         }
+        awaitAndComplete(task, running);
+    }
+
+    private void awaitAndComplete(TaskFuture<?> task, WorkerProcess running) {
         long timeout = task.timeoutNanos;
         Frame reply;
         try {

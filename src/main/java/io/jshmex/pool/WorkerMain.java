@@ -205,9 +205,12 @@ public final class WorkerMain {
         }
         Payload payload;
         TransferLink.Staged staged;
-        drainNotices();
         try {
             payload = link.encode(result);
+            if (payload.sharedValues() > 0) {
+                // blocks the parent let go of during the task can carry this result
+                drainNotices();
+            }
             staged = link.stage(payload);
         } catch (Throwable failed) {
             receipt.endLeases();

@@ -36,9 +36,9 @@ final class WorkerProcess {
     private final FrameChannel channel;
     private final OutputPump stderr;
     private volatile boolean closed;
-    int tasksRun;
+    volatile int tasksRun;
     /** The array-wrapper registrations this worker has (they are sent when they change). */
-    int registryVersion;
+    volatile int registryVersion;
 
     private WorkerProcess(Process process, FrameChannel channel, TransferLink link, OutputPump stderr) {
         this.process = process;

@@ -23,6 +23,8 @@ final class Progress {
     private static final VarHandle WORD = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
     private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(120);
     private static final int SPINS = 2000;
+    private static final long MIN_PARK_NANOS = 20_000;
+    private static final long MAX_PARK_NANOS = 500_000;
 
     private final ByteBuffer word;
     private final BooleanSupplier peerGone;
@@ -51,7 +53,7 @@ final class Progress {
 
     /**
      * Waits until at least {@code bytes} are there: a short spin (the sender is usually a chunk
-     * ahead), then short sleeps.
+     * ahead), then sleeps that grow while nothing changes.
      *
      * @throws IOException if the sender gave up, died, or made no progress for two minutes
      */
@@ -61,6 +63,7 @@ final class Progress {
             return;
         }
         long lastChange = System.nanoTime();
+        long parkNanos = MIN_PARK_NANOS;
         for (int spins = 0; ; spins++) {
             long now = (long) WORD.getAcquire(word, 0);
             if (now >= bytes) {
@@ -72,6 +75,7 @@ final class Progress {
             if (now != seen) {
                 seen = now;
                 lastChange = System.nanoTime();
+                parkNanos = MIN_PARK_NANOS;
             } else if (System.nanoTime() - lastChange > STALL_NANOS) {
                 throw new IOException("the sender made no progress copying a value for two minutes");
             }
@@ -81,7 +85,9 @@ final class Progress {
                 if (peerGone.getAsBoolean()) {
                     throw new IOException("the sender is gone while copying a value into shared memory");
                 }
-                LockSupport.parkNanos(20_000);
+                // back off: a slow sender (records being packed) should not lose its core to us
+                LockSupport.parkNanos(parkNanos);
+                parkNanos = Math.min(MAX_PARK_NANOS, parkNanos * 2);
             }
         }
     }
