@@ -2,7 +2,6 @@ package io.jshmex.pool;
 
 import io.jshmex.TaskStep;
 import java.io.ObjectInputFilter;
-import java.util.ArrayList;
 import java.util.Set;
 
 /**
@@ -14,8 +13,8 @@ final class ControlFilters {
     /** A {@link Failure}: the summary, and the exception's bytes (decoded apart, with the task's classes). */
     static final ObjectInputFilter FAILURE = only(Set.of(Failure.class, TaskStep.class, Enum.class,
         StackTraceElement.class, String.class, sharedRefClass()));
-    /** The array-wrapper registrations: a list of {class name, field name} pairs. */
-    static final ObjectInputFilter REGISTRY = only(Set.of(ArrayList.class, String.class));
+    /** The array-wrapper registrations: {class name, field name} pairs, as a {@code String[][]}. */
+    static final ObjectInputFilter REGISTRY = only(Set.of(String.class));
 
     private ControlFilters() {
     }

@@ -10,7 +10,6 @@ import io.jshmex.transfer.WrapperRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.locks.Condition;
-import java.util.ArrayList;
 
 /**
  * One worker place of the pool: a parent thread that owns at most one worker process at a time,
@@ -43,9 +42,17 @@ final class Slot implements Runnable {
      */
     boolean acceptsDirect() {
         WorkerProcess ready = worker;
-        return handedOver == null && ready != null && ready.isAlive()
-            && ready.registryVersion == WrapperRegistry.version()
-            && (settings.maxTasksPerWorker() == 0 || ready.tasksRun + 1 < settings.maxTasksPerWorker());
+        if (handedOver != null || ready == null || !ready.isAlive() || ready.registryVersion != WrapperRegistry.version()
+            || (settings.maxTasksPerWorker() > 0 && ready.tasksRun + 1 >= settings.maxTasksPerWorker())) {
+            return false;
+        }
+        try {
+            // a worker killed while idle has closed its end already, before the JVM notices its exit
+            ready.drainNotices();
+            return true;
+        } catch (WorkerProcess.WorkerGone gone) {
+            return false;
+        }
     }
 
     /**
@@ -220,7 +227,7 @@ final class Slot implements Runnable {
         if (running.registryVersion == version) {
             return;
         }
-        Payload registrations = running.link.encode(new ArrayList<>(WrapperRegistry.snapshot()));
+        Payload registrations = running.link.encode(WrapperRegistry.snapshot().toArray(new String[0][]));
         running.send(new Frame(Frame.REGISTRY, 0, null, null, null, registrations.stream()));
         running.registryVersion = version;
     }

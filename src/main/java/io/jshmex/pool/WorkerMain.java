@@ -14,8 +14,8 @@ import java.io.InputStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;
 
@@ -54,6 +54,10 @@ public final class WorkerMain {
         // NativeShm buffers a task allocates come from memory kept pre-faulted for the next task
         Segments.useAllocator((count, type) -> link.blocks().allocateLocal(count * SegmentDescriptor.elementSize(type)));
         link.onUrgentNotice(worker::sendNotice);
+        link.onSpacePressure(() -> {
+            worker.sendNotice();
+            worker.drainNotices();
+        });
         worker.channel.write(new Frame(Frame.HELLO, Shm.pid(), null, null, null, token.getBytes(StandardCharsets.UTF_8)));
         worker.serve();
     }
@@ -174,11 +178,10 @@ public final class WorkerMain {
         }
     }
 
-    @SuppressWarnings("unchecked")
     private void register(Frame frame) {
         try {
-            List<String[]> pairs = (List<String[]>) link.decode(frame.stream, frame.table, null, ControlFilters.REGISTRY);
-            WrapperRegistry.apply(pairs, WorkerMain.class.getClassLoader());
+            String[][] pairs = (String[][]) link.decode(frame.stream, frame.table, null, ControlFilters.REGISTRY);
+            WrapperRegistry.apply(Arrays.asList(pairs), WorkerMain.class.getClassLoader());
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             // the arrays of such wrappers then travel by the threshold rule; say why
             System.err.println("jshmex worker " + Shm.pid() + ": cannot apply array-wrapper registrations: " + e);

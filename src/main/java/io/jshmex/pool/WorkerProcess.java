@@ -49,6 +49,14 @@ final class WorkerProcess {
         link.onUrgentNotice(this::sendNotice);
         // a worker that dies while copying its result in must not leave the parent waiting
         link.peerAliveWhile(process::isAlive);
+        link.onSpacePressure(() -> {
+            sendNotice();
+            try {
+                drainNotices();
+            } catch (WorkerGone gone) {
+                // the staging that asked fails on its own; the slot then finds the worker gone
+            }
+        });
     }
 
     /**

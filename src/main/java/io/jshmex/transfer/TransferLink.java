@@ -1,5 +1,6 @@
 package io.jshmex.transfer;
 
+import io.jshmex.ShmSpaceException;
 import io.jshmex.shm.Mapping;
 import io.jshmex.shm.Views;
 import java.io.IOException;
@@ -24,7 +25,10 @@ public final class TransferLink implements AutoCloseable {
     private final ReceivedBlocks incoming = new ReceivedBlocks(this);
     private final NamedSegments named;
     private final List<Long> peerBlocksDone = new ArrayList<>();
+    private static final int SPACE_RETRIES = 4;
+
     private volatile Runnable urgentNotice = () -> { };
+    private volatile Runnable spaceRelief = () -> { };
     private volatile boolean peerGone;
     private volatile BooleanSupplier peerAlive = () -> true;
 
@@ -43,6 +47,14 @@ public final class TransferLink implements AutoCloseable {
     /** Called, on any thread, when notices should reach the peer without waiting for a message. */
     public void onUrgentNotice(Runnable action) {
         this.urgentNotice = action;
+    }
+
+    /**
+     * What to do when {@code /dev/shm} is full while staging: send the notices now and apply the
+     * peer's (the thread that stages is the one that reads the channel).
+     */
+    public void onSpacePressure(Runnable relief) {
+        this.spaceRelief = relief;
     }
 
     /** The peer died or its channel broke: nothing it was still copying will come. */
@@ -81,16 +93,40 @@ public final class TransferLink implements AutoCloseable {
      * @throws io.jshmex.ShmSpaceException if {@code /dev/shm} has no room for a new block
      */
     public Staged stage(Payload payload) {
-        Staged staged = new Staged();
-        try {
-            for (int i = 0; i < payload.values.size(); i++) {
-                staged.table.add(stageOne(payload.values.get(i), payload.refs.get(i), payload.homes.get(i), staged));
+        for (int attempt = 0; ; attempt++) {
+            Staged staged = new Staged();
+            try {
+                for (int i = 0; i < payload.values.size(); i++) {
+                    staged.table.add(stageOne(payload.values.get(i), payload.refs.get(i), payload.homes.get(i), staged));
+                }
+                return staged;
+            } catch (ShmSpaceException full) {
+                abandon(staged);
+                if (attempt == SPACE_RETRIES) {
+                    throw full;
+                }
+                relieve(attempt);
+            } catch (RuntimeException | Error e) {
+                abandon(staged);
+                throw e;
             }
-            return staged;
-        } catch (RuntimeException | Error e) {
-            abandon(staged);
-            throw e;
         }
+    }
+
+    /**
+     * {@code /dev/shm} is full: free blocks of ours go, the peer is told at once (its mappings
+     * of them hold the memory too), and what the peer let go of meanwhile is picked up; then a
+     * pause, growing with each attempt, for the peer (and the garbage collector) to act.
+     */
+    private void relieve(int attempt) {
+        outgoing.trim(true);
+        spaceRelief.run();
+        try {
+            Thread.sleep(25L << attempt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        spaceRelief.run();
     }
 
     private TableEntry stageOne(Object value, SharedRef ref, Mapping home, Staged staged) {
