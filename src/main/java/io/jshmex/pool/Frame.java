@@ -31,6 +31,8 @@ final class Frame {
     static final byte NOTICE = 7;
     static final byte SHUTDOWN = 8;
     static final byte REGISTRY = 9;
+    /** The sender is short of shared memory: collect, give back free blocks, answer with notices. */
+    static final byte SPACE = 10;
 
     /** A frame longer than this is corrupt: large values never travel in the stream itself. */
     static final int MAX_LENGTH = Integer.MAX_VALUE - 64;
@@ -51,6 +53,11 @@ final class Frame {
         this.drops = drops == null ? NONE : drops;
         this.table = table == null ? List.of() : table;
         this.stream = stream == null ? new byte[0] : stream;
+    }
+
+    /** Whether the frame only carries notices (possibly with a request for relief). */
+    boolean isNotice() {
+        return kind == NOTICE || kind == SPACE;
     }
 
     static Frame control(byte kind, long taskId) {

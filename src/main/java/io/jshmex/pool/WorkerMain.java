@@ -55,7 +55,7 @@ public final class WorkerMain {
         Segments.useAllocator((count, type) -> link.blocks().allocateLocal(count * SegmentDescriptor.elementSize(type)));
         link.onUrgentNotice(worker::sendNotice);
         link.onSpacePressure(() -> {
-            worker.sendNotice();
+            worker.send(Frame.SPACE);
             worker.drainNotices();
         });
         worker.channel.write(new Frame(Frame.HELLO, Shm.pid(), null, null, null, token.getBytes(StandardCharsets.UTF_8)));
@@ -121,7 +121,10 @@ public final class WorkerMain {
                 return null;
             }
             link.applyNotices(frame.peerBlocksDone, frame.drops);
-            if (frame.kind != Frame.NOTICE) {
+            if (frame.kind == Frame.SPACE) {
+                link.relieveForPeer();
+            }
+            if (!frame.isNotice()) {
                 return frame;
             }
         }
@@ -259,8 +262,13 @@ public final class WorkerMain {
     }
 
     private void sendNotice() {
+        send(Frame.NOTICE);
+    }
+
+    /** Sends a frame of notices alone ({@link Frame#NOTICE} or {@link Frame#SPACE}). */
+    private void send(byte kind) {
         try {
-            channel.write(withNotices(Frame.control(Frame.NOTICE, 0)));
+            channel.write(withNotices(Frame.control(kind, 0)));
         } catch (IOException e) {
             exitNow(0);
         }

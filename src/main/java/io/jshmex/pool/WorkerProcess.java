@@ -50,10 +50,10 @@ final class WorkerProcess {
         // a worker that dies while copying its result in must not leave the parent waiting
         link.peerAliveWhile(process::isAlive);
         link.onSpacePressure(() -> {
-            sendNotice();
             try {
+                send(Frame.control(Frame.SPACE, 0));
                 drainNotices();
-            } catch (WorkerGone gone) {
+            } catch (IOException | WorkerGone gone) {
                 // the staging that asked fails on its own; the slot then finds the worker gone
             }
         });
@@ -204,7 +204,7 @@ final class WorkerProcess {
                 return null;
             }
             Frame frame = readFrame(left);
-            if (frame == null || frame.kind != Frame.NOTICE) {
+            if (frame == null || !frame.isNotice()) {
                 return frame;
             }
         }
@@ -222,7 +222,7 @@ final class WorkerProcess {
             if (frame == null) {
                 return;
             }
-            if (frame.kind != Frame.NOTICE) {
+            if (!frame.isNotice()) {
                 link.markPeerGone();
                 throw new WorkerGone();
             }
@@ -239,6 +239,9 @@ final class WorkerProcess {
         }
         if (frame != null) {
             link.applyNotices(frame.peerBlocksDone, frame.drops);
+            if (frame.kind == Frame.SPACE) {
+                link.relieveForPeer();
+            }
         }
         return frame;
     }

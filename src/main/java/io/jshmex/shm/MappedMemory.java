@@ -65,6 +65,23 @@ public final class MappedMemory {
     }
 
     /**
+     * Runs a GC now and waits briefly for cleaners to unmap what it found unreachable: the peer
+     * of a transfer is short of shared memory that views held only by garbage may be pinning.
+     */
+    public static void collectNow() {
+        long releasesBefore = RELEASES.get();
+        System.gc();
+        for (int i = 0; i < 5 && RELEASES.get() == releasesBefore; i++) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
      * Runs a GC and waits, with growing sleeps (about half a second in all), for cleaners to unmap
      * enough. Returns whether anything was released.
      */

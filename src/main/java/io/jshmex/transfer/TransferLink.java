@@ -1,6 +1,7 @@
 package io.jshmex.transfer;
 
 import io.jshmex.ShmSpaceException;
+import io.jshmex.shm.MappedMemory;
 import io.jshmex.shm.Mapping;
 import io.jshmex.shm.Views;
 import java.io.IOException;
@@ -50,8 +51,9 @@ public final class TransferLink implements AutoCloseable {
     }
 
     /**
-     * What to do when {@code /dev/shm} is full while staging: send the notices now and apply the
-     * peer's (the thread that stages is the one that reads the channel).
+     * What to do when {@code /dev/shm} is full while staging: ask the peer for relief
+     * ({@link #relieveForPeer()} on its side), with this end's notices, and apply the peer's
+     * answer (the thread that stages is the one that reads the channel).
      */
     public void onSpacePressure(Runnable relief) {
         this.spaceRelief = relief;
@@ -280,6 +282,16 @@ public final class TransferLink implements AutoCloseable {
             peerBlocksDone.clear();
             return ids;
         }
+    }
+
+    /**
+     * The peer is short of shared memory: collect garbage (buffers the user dropped still hold
+     * the peer's blocks until then), give back this end's free blocks, and tell the peer at once.
+     */
+    public void relieveForPeer() {
+        MappedMemory.collectNow();
+        outgoing.trim(true);
+        urgentNotice.run();
     }
 
     /** Whether notices are waiting for the next message. */
