@@ -52,7 +52,7 @@ public final class WorkerMain {
         TransferLink link = new TransferLink(threshold, trimMillis, true);
         WorkerMain worker = new WorkerMain(new FrameChannel(socket), link, trimMillis);
         // NativeShm buffers a task allocates come from memory kept pre-faulted for the next task
-        Segments.useAllocator((count, type) -> link.blocks().allocateLocal(count * SegmentDescriptor.elementSize(type)));
+        Segments.useAllocator((count, type) -> link.allocateLocal(count * SegmentDescriptor.elementSize(type)));
         link.onUrgentNotice(worker::sendNotice);
         link.onSpacePressure(() -> {
             worker.send(Frame.SPACE);

@@ -113,11 +113,12 @@ public final class BlockPool implements AutoCloseable {
         }
     }
 
-    private Block acquire(long bytes) {
-        if (closed) {
-            throw new IllegalStateException("transfer pool is closed");
-        }
-        trim(false);
+    /** Whether a free block could take {@code bytes} now, without a new segment. */
+    synchronized boolean hasFreeFit(long bytes) {
+        return bestFree(bytes) != null;
+    }
+
+    private Block bestFree(long bytes) {
         Block best = null;
         long slack = bytes / 4 + MIN_BLOCK;
         for (Block block : blocks.values()) {
@@ -127,6 +128,15 @@ public final class BlockPool implements AutoCloseable {
                 best = block;
             }
         }
+        return best;
+    }
+
+    private Block acquire(long bytes) {
+        if (closed) {
+            throw new IllegalStateException("transfer pool is closed");
+        }
+        trim(false);
+        Block best = bestFree(bytes);
         if (best == null) {
             best = create(bytes);
         }

@@ -116,6 +116,35 @@ public final class TransferLink implements AutoCloseable {
     }
 
     /**
+     * A zeroed buffer for {@code NativeShm.doubles} and friends in a worker, from this end's
+     * pooled blocks; a full {@code /dev/shm} gets the same relief as a transfer.
+     */
+    public ByteBuffer allocateLocal(long bytes) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                relieveIfOverThreshold(bytes);
+                return outgoing.allocateLocal(bytes);
+            } catch (ShmSpaceException full) {
+                if (attempt == SPACE_RETRIES) {
+                    throw full;
+                }
+                relieve(attempt);
+            }
+        }
+    }
+
+    /**
+     * A new block would take this process's mapped shared memory past its GC threshold: the
+     * blocks the peer holds may be held only by its garbage, so ask for relief first, before
+     * {@code /dev/shm} is full.
+     */
+    private void relieveIfOverThreshold(long bytes) {
+        if (MappedMemory.mappedBytes() + bytes > MappedMemory.gcThreshold() && !outgoing.hasFreeFit(bytes)) {
+            relieve(0);
+        }
+    }
+
+    /**
      * {@code /dev/shm} is full: free blocks of ours go, the peer is told at once (its mappings
      * of them hold the memory too), and what the peer let go of meanwhile is picked up; then a
      * pause, growing with each attempt, for the peer (and the garbage collector) to act.
@@ -142,6 +171,7 @@ public final class TransferLink implements AutoCloseable {
             }
             return new TableEntry(true, home.name(), -1, offset, bytes, false);
         }
+        relieveIfOverThreshold(Progress.BYTES + bytes);
         BlockPool.Block block = outgoing.acquireForPeer(Progress.BYTES + bytes);
         staged.blocks.add(block);
         Progress progress = Progress.of(block.mapping, this::isPeerGone);
