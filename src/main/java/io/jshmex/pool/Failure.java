@@ -26,9 +26,27 @@ final class Failure implements Serializable {
     Failure(TaskStep step, Throwable error) {
         this.step = step;
         this.className = error.getClass().getName();
-        this.message = error.getMessage();
-        this.stack = error.getStackTrace();
+        this.message = messageOf(error);
+        this.stack = stackOf(error);
         this.serialized = serialize(error);
+    }
+
+    // an exception is user code: its accessors may throw too, and must not take the worker down
+
+    private static String messageOf(Throwable error) {
+        try {
+            return error.getMessage();
+        } catch (RuntimeException | Error hostile) {
+            return "(its getMessage() threw " + hostile.getClass().getName() + ")";
+        }
+    }
+
+    private static StackTraceElement[] stackOf(Throwable error) {
+        try {
+            return error.getStackTrace();
+        } catch (RuntimeException | Error hostile) {
+            return new StackTraceElement[0];
+        }
     }
 
     private static byte[] serialize(Throwable error) {
@@ -38,7 +56,7 @@ final class Failure implements Serializable {
                 out.writeObject(error);
             }
             return bytes.toByteArray();
-        } catch (IOException | RuntimeException notSerializable) {
+        } catch (IOException | RuntimeException | Error notSerializable) {
             return null;
         }
     }

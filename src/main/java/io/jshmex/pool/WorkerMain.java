@@ -6,6 +6,7 @@ import io.jshmex.shm.Segments;
 import io.jshmex.shm.Shm;
 import io.jshmex.transfer.Payload;
 import io.jshmex.transfer.Receipt;
+import io.jshmex.transfer.TableEntry;
 import io.jshmex.transfer.TransferLink;
 import io.jshmex.transfer.WrapperRegistry;
 import java.io.EOFException;
@@ -14,9 +15,11 @@ import java.io.InputStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,7 +55,11 @@ public final class WorkerMain {
         TransferLink link = new TransferLink(threshold, trimMillis, true);
         WorkerMain worker = new WorkerMain(new FrameChannel(socket), link, trimMillis);
         // NativeShm buffers a task allocates come from memory kept pre-faulted for the next task
-        Segments.useAllocator((count, type) -> link.allocateLocal(count * SegmentDescriptor.elementSize(type)));
+        Segments.useAllocator((count, type) -> {
+            ByteBuffer buffer = link.allocateLocal(count * SegmentDescriptor.elementSize(type));
+            worker.announceNewBlocks();
+            return buffer;
+        });
         link.onUrgentNotice(worker::sendNotice);
         link.onSpacePressure(() -> {
             worker.send(Frame.SPACE);
@@ -263,6 +270,19 @@ public final class WorkerMain {
 
     private void sendNotice() {
         send(Frame.NOTICE);
+    }
+
+    /** The parent hears of a block made for a task's buffer at once, and unlinks its name. */
+    private void announceNewBlocks() {
+        List<TableEntry> entries = link.takeAnnouncements();
+        if (entries.isEmpty()) {
+            return;
+        }
+        try {
+            channel.write(new Frame(Frame.NOTICE, 0, link.takePeerBlocksDone(), link.takeDrops(), entries, null));
+        } catch (IOException e) {
+            exitNow(0);
+        }
     }
 
     /** Sends a frame of notices alone ({@link Frame#NOTICE} or {@link Frame#SPACE}). */

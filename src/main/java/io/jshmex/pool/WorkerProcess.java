@@ -239,6 +239,9 @@ final class WorkerProcess {
         }
         if (frame != null) {
             link.applyNotices(frame.peerBlocksDone, frame.drops);
+            if (frame.kind == Frame.NOTICE && !frame.table.isEmpty()) {
+                link.adoptAnnounced(frame.table);
+            }
             if (frame.kind == Frame.SPACE) {
                 link.relieveForPeer();
             }

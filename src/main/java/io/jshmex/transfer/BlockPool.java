@@ -27,6 +27,8 @@ public final class BlockPool implements AutoCloseable {
 
     private final Map<Long, Block> blocks = new LinkedHashMap<>();
     private final List<Long> drops = new ArrayList<>();
+    /** Blocks made for local buffers that the peer has not heard of: their names are still there. */
+    private final List<Block> unannounced = new ArrayList<>();
     private final long trimAfterNanos;
     private long nextId;
     private boolean closed;
@@ -76,7 +78,11 @@ public final class BlockPool implements AutoCloseable {
      * unreachable or sent to the peer (then the peer holds it).
      */
     public synchronized ByteBuffer allocateLocal(long bytes) {
+        int before = blocks.size();
         Block block = acquire(bytes);
+        if (blocks.size() > before) {
+            unannounced.add(block);
+        }
         Object lease = new Object();
         block.localLease = lease;
         if (block.dirty) {
@@ -186,6 +192,16 @@ public final class BlockPool implements AutoCloseable {
 
     synchronized boolean hasDrops() {
         return !drops.isEmpty();
+    }
+
+    /**
+     * Blocks made for local buffers since the last call: the peer is told their names so that it
+     * opens them and unlinks the names at once, as for any block it receives.
+     */
+    synchronized List<Block> takeUnannounced() {
+        List<Block> made = new ArrayList<>(unannounced);
+        unannounced.clear();
+        return made;
     }
 
     /** Ids of closed blocks the peer should forget; empties the list. */

@@ -324,6 +324,29 @@ public final class TransferLink implements AutoCloseable {
         urgentNotice.run();
     }
 
+    /**
+     * Entries naming this end's new blocks that the peer has not heard of yet (made for buffers
+     * a task allocates), for a notice: the peer opens them and unlinks their names.
+     */
+    public List<TableEntry> takeAnnouncements() {
+        List<TableEntry> entries = new ArrayList<>();
+        for (BlockPool.Block block : outgoing.takeUnannounced()) {
+            entries.add(new TableEntry(false, block.mapping.name(), block.id, 0, 0, false));
+        }
+        return entries;
+    }
+
+    /** The peer announced blocks of its own: open them now, which unlinks their names. */
+    public void adoptAnnounced(List<TableEntry> entries) {
+        for (TableEntry entry : entries) {
+            try {
+                incoming.open(entry);
+            } catch (RuntimeException gone) {
+                // closed by the peer meanwhile: nothing to unlink
+            }
+        }
+    }
+
     /** Whether notices are waiting for the next message. */
     public boolean hasNotices() {
         synchronized (peerBlocksDone) {
