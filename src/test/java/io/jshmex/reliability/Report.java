@@ -1,0 +1,224 @@
+package io.jshmex.reliability;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Writes {@code target/reliability/what-we-test.md} from {@code results.tsv}: the table the README
+ * shows. Every reliability class registers this extension; it puts one closeable resource in the
+ * root store, which JUnit closes after the last test of the run, so the table is written once more
+ * at the very end, with every row. {@link Tally#record()} also rewrites it after each class, so a
+ * run stopped half-way still leaves a table of what ran.
+ */
+public final class Report implements BeforeAllCallback {
+    private static final String KEY = "io.jshmex.reliability.report";
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+            .getOrComputeIfAbsent(KEY, key -> new FinalStep(), FinalStep.class);
+    }
+
+    /** Closed by JUnit when the whole run ends. */
+    static final class FinalStep implements AutoCloseable {
+        @Override
+        public void close() {
+            write(true);
+        }
+    }
+
+    static Path baseDir() {
+        return Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+    }
+
+    static Path results() {
+        return baseDir().resolve("target/reliability/results.tsv");
+    }
+
+    static Path table() {
+        return baseDir().resolve("target/reliability/what-we-test.md");
+    }
+
+    /** One parsed line of results.tsv. */
+    private record Row(String status, long cases, long leaked, long strays, long crashes, long failures,
+                       double seconds, String form, String note, String firstFailures) {
+    }
+
+    static void write() {
+        write(false);
+    }
+
+    /** @param last whether the test run is over (the final step), or a class just finished */
+    static synchronized void write(boolean last) {
+        Map<Fault, Row> rows = new EnumMap<>(Fault.class);
+        String form = Scale.form();
+        try {
+            if (Files.exists(results())) {
+                for (String line : Files.readAllLines(results(), StandardCharsets.UTF_8)) {
+                    String[] f = line.split("\t", -1);
+                    if (f.length < 11 || f[0].equals("fault")) {
+                        continue;
+                    }
+                    Fault fault;
+                    try {
+                        fault = Fault.valueOf(f[0]);
+                    } catch (IllegalArgumentException unknown) {
+                        continue;
+                    }
+                    Row row = new Row(f[1], Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
+                        Long.parseLong(f[5]), Long.parseLong(f[6]), Double.parseDouble(f[7]), f[8], f[9], f[10]);
+                    form = row.form;
+                    Row earlier = rows.get(fault);
+                    // a finished line wins over its "started" line
+                    if (earlier == null || !row.status.equals("started")) {
+                        rows.put(fault, row);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        rows.put(Fault.FUZZ_CPP, cppFuzzerRow(form));
+
+        StringBuilder md = new StringBuilder();
+        md.append("| fault or input class | cases | leaked segments | stray processes | crashes | result |\n");
+        md.append("|---|---:|---:|---:|---:|---|\n");
+        double seconds = 0;
+        for (Fault fault : Fault.values()) {
+            Row row = rows.get(fault);
+            md.append("| ").append(fault.label()).append(" | ");
+            if (row == null) {
+                md.append("- | - | - | - | not run in this build |\n");
+                continue;
+            }
+            if (fault != Fault.FUZZ_CPP) {
+                seconds += row.seconds;
+            }
+            boolean counted = !row.status.equals("not-run");
+            md.append(counted ? String.format(Locale.ROOT, "%,d", row.cases) : "-").append(" | ")
+                .append(fault == Fault.FUZZ_CPP ? "-" : Long.toString(row.leaked)).append(" | ")
+                .append(fault == Fault.FUZZ_CPP ? "-" : Long.toString(row.strays)).append(" | ")
+                .append(counted ? Long.toString(row.crashes) : "-").append(" | ")
+                .append(cell(result(row))).append(" |\n");
+        }
+        String header = "Generated by the reliability suite (`src/test/java/io/jshmex/reliability`), " + form
+            + " form (" + (form.equals("long") ? "`mvn -B verify -Djshmex.reliability=long`" : "`mvn -B verify`") + "), "
+            + DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(Instant.now().atOffset(ZoneOffset.UTC).withNano(0))
+            + " UTC, Java " + System.getProperty("java.version") + ", " + Runtime.getRuntime().availableProcessors()
+            + " CPUs; " + String.format(Locale.ROOT, "%.0f", seconds) + " s in all. After every injected fault the suite"
+            + " counts this library's segments left in /dev/shm and child processes left alive, and runs a task to"
+            + " prove the pool still works."
+            + (last ? "" : " (Written after a class finished; the test run was still going.)") + "\n\n";
+        try {
+            Files.createDirectories(table().getParent());
+            Files.writeString(table(), "# What we test\n\n" + header + md, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String result(Row row) {
+        String note = row.note.isEmpty() ? "" : " (" + row.note + ")";
+        switch (row.status) {
+            case "started":
+                return "CRASH: the test JVM ended while this class ran";
+            case "skipped":
+                return row.note;
+            case "not-run":
+                return row.note;
+            default:
+                break;
+        }
+        if (row.leaked == 0 && row.strays == 0 && row.crashes == 0 && row.failures == 0) {
+            return "pass" + note;
+        }
+        return "FAIL: " + row.failures + " failure(s)" + note + "; first: " + shorten(row.firstFailures);
+    }
+
+    /** The first two failures, each cut to a readable length: the whole text is in results.tsv. */
+    private static String shorten(String firstFailures) {
+        List<String> parts = new ArrayList<>();
+        for (String failure : firstFailures.split(" \\| ")) {
+            if (parts.size() == 2) {
+                break;
+            }
+            parts.add(failure.length() > 220 ? failure.substring(0, 220) + "..." : failure);
+        }
+        return String.join(" / ", parts);
+    }
+
+    private static String cell(String text) {
+        String flat = text.replace('|', '/').replace('\n', ' ');
+        return flat.length() > 900 ? flat.substring(0, 900) + "..." : flat;
+    }
+
+    private static final Pattern DRIVER = Pattern.compile("jshmex_fuzz: (\\d+) cases, (\\d+) accepted, (\\d+) rejected; "
+        + "(\\d+) through /dev/shm files");
+    private static final Pattern LIBFUZZER = Pattern.compile("stat::number_of_executed_units:\\s*(\\d+)");
+
+    /**
+     * The C++ fuzzer's numbers, read from the logs {@code bash cppbuild.sh} leaves (CI runs it before
+     * the Maven build); the suite does not run it itself, it takes about a minute.
+     */
+    private static Row cppFuzzerRow(String form) {
+        Path build = baseDir().resolve("cppbuild");
+        Path driverLog = null;
+        if (Files.isDirectory(build)) {
+            try (Stream<Path> logs = Files.find(build, 2, (path, attrs) -> path.endsWith("jshmex_fuzz.log"))) {
+                driverLog = logs.findFirst().orElse(null);
+            } catch (IOException e) {
+                driverLog = null;
+            }
+        }
+        if (driverLog == null) {
+            return new Row("not-run", 0, 0, 0, 0, 0, 0, form, "not run in this build: run `bash cppbuild.sh` first", "");
+        }
+        try {
+            String driver = Files.readString(driverLog, StandardCharsets.ISO_8859_1);
+            Path libLog = driverLog.resolveSibling("jshmex_libfuzzer.log");
+            String lib = Files.exists(libLog) ? Files.readString(libLog, StandardCharsets.ISO_8859_1) : "";
+            long crashes = countSanitizerReports(driver) + countSanitizerReports(lib);
+            Matcher d = DRIVER.matcher(driver);
+            if (!d.find()) {
+                return new Row("done", 0, 0, 0, Math.max(1, crashes), 1, 0, form, "",
+                    "the driver log has no summary line: the fuzzer did not finish (" + driverLog + ")");
+            }
+            long cases = Long.parseLong(d.group(1));
+            List<String> parts = new ArrayList<>();
+            parts.add(String.format(Locale.ROOT, "driver %,d (%,d accepted, %,d rejected, %,d through /dev/shm files)",
+                cases, Long.parseLong(d.group(2)), Long.parseLong(d.group(3)), Long.parseLong(d.group(4))));
+            Matcher l = LIBFUZZER.matcher(lib);
+            if (l.find()) {
+                long runs = Long.parseLong(l.group(1));
+                cases += runs;
+                parts.add(String.format(Locale.ROOT, "libFuzzer %,d", runs));
+            }
+            parts.add("logs of " + DateTimeFormatter.ISO_LOCAL_DATE.format(
+                Files.getLastModifiedTime(driverLog).toInstant().atOffset(ZoneOffset.UTC)));
+            return new Row("done", cases, 0, 0, crashes, 0, 0, form, String.join(", ", parts), "");
+        } catch (IOException e) {
+            return new Row("not-run", 0, 0, 0, 0, 0, 0, form, "cppbuild logs unreadable: " + e, "");
+        }
+    }
+
+    private static long countSanitizerReports(String log) {
+        return Pattern.compile("ERROR: AddressSanitizer|runtime error:|ERROR: libFuzzer|SUMMARY: UndefinedBehavior")
+            .matcher(log).results().count();
+    }
+}
