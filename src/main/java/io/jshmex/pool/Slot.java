@@ -215,6 +215,8 @@ final class Slot implements Runnable {
             dropWorker();
             return;
         }
+        // the answer is in: a cancel(true) from now on must not kill the worker the next task needs
+        current = null;
         running.tasksRun++;
         complete(task, running, reply);
         // callers' segments that came back by name and have since been unlinked are let go

@@ -36,6 +36,7 @@ final class WorkerProcess {
     private final FrameChannel channel;
     private final OutputPump stderr;
     private volatile boolean closed;
+    private volatile boolean killed;
     volatile int tasksRun;
     /** The array-wrapper registrations this worker has (they are sent when they change). */
     volatile int registryVersion;
@@ -261,6 +262,8 @@ final class WorkerProcess {
 
     /** Kills the process at once (a cancelled or timed-out task). */
     void kill() {
+        // a killed JVM takes a while to die and keeps its socket open meanwhile: no task may go to it
+        killed = true;
         process.destroyForcibly();
     }
 
@@ -314,7 +317,7 @@ final class WorkerProcess {
     }
 
     boolean isAlive() {
-        return !closed && process.isAlive();
+        return !closed && !killed && process.isAlive();
     }
 
     /** The worker died or its channel broke. */
