@@ -20,7 +20,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * cancel(true) on running tasks: the worker must be killed and replaced, its shared memory
  * removed, and the future cancelled. The variants hold different things when cancelled: nothing,
  * a 16 MB argument, a buffer the task allocated from its worker's blocks; the last one races the
- * cancel against a task returning a 16 MB result (cancel may lose: then the value must be right).
+ * cancel against a task returning a 16 MB result (cancel may lose: then the value must be right;
+ * it may also win the future just after the answer came in: then the worker, done, is kept).
  */
 @ExtendWith(Report.class)
 class CancelRunningTest extends LeakCheckedTest {
@@ -99,7 +100,13 @@ class CancelRunningTest extends LeakCheckedTest {
                 after.check(label, pool, 1, Set.of(flagSegment));
                 if (cancelled) {
                     Set<Long> alive = Procs.awaitGone(workers, 10_000);
-                    tally.strays(alive.size(), label + ": the cancelled task's worker is alive after 10 s: " + alive);
+                    if (variant == 3 && !alive.isEmpty()) {
+                        // the cancel won the future after the answer was in: the task had finished,
+                        // so its worker was kept, and after.check above has just run a task on it
+                        tally.outcome("cancelled after the answer (worker kept)");
+                    } else {
+                        tally.strays(alive.size(), label + ": the cancelled task's worker is alive after 10 s: " + alive);
+                    }
                 }
                 tally.addCase();
             }
