@@ -126,7 +126,6 @@ public final class PoolCore {
             if (direct != null) {
                 idle.remove(direct);
                 directWorker = direct.handOver(task);
-                direct.wakeup.signal();
             } else {
                 queue.add(task);
                 if (queue.size() > idle.size() && slots.size() < settings.maxWorkers()) {
@@ -139,7 +138,14 @@ public final class PoolCore {
             lock.unlock();
         }
         if (directWorker != null) {
+            // the task goes out first: waking the slot, which only waits for the answer, can follow
             Slot.sendHandedOver(task, directWorker);
+            lock.lock();
+            try {
+                direct.wakeup.signal();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import io.jshmex.shm.Views;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
+import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Field;
 import java.nio.Buffer;
 import java.nio.ByteOrder;
@@ -19,20 +20,28 @@ import java.util.Map;
  * of at least {@code threshold} bytes and every buffer is swapped for a {@link SharedRef},
  * wherever it sits in the graph (field, collection element, record component, array element,
  * the root). A value met twice is swapped once and arrives as one object.
+ *
+ * <p>Each thread keeps one encoder for all its messages: setting up an object stream costs more
+ * than writing a small task. A message is what the stream writes for one object after its handle
+ * table was cleared, without the stream header, so any {@link PayloadDecoder} can read it; the
+ * table is cleared again after each message, so the encoder holds nothing of the graph.
  */
 public final class PayloadEncoder extends ObjectOutputStream {
-    private final long threshold;
-    private final BlockPool ownBlocks;
-    private final List<Object> values = new ArrayList<>();
-    private final List<SharedRef> refs = new ArrayList<>();
-    private final List<Mapping> homes = new ArrayList<>();
+    private static final ThreadLocal<PayloadEncoder> PER_THREAD = new ThreadLocal<>();
+
+    private final ByteArrayOutputStream bytes;
+    private boolean busy;
+    private long threshold;
+    private BlockPool ownBlocks;
+    private List<Object> values;
+    private List<SharedRef> refs;
+    private List<Mapping> homes;
     /** Values of registered wrapper fields: they go through shared memory whatever their size. */
     private final Map<Object, Boolean> forced = new IdentityHashMap<>();
 
-    private PayloadEncoder(ByteArrayOutputStream out, long threshold, BlockPool ownBlocks) throws IOException {
-        super(out);
-        this.threshold = threshold;
-        this.ownBlocks = ownBlocks;
+    private PayloadEncoder(ByteArrayOutputStream bytes) throws IOException {
+        super(bytes);
+        this.bytes = bytes;
         enableReplaceObject(true);
     }
 
@@ -46,17 +55,59 @@ public final class PayloadEncoder extends ObjectOutputStream {
      * @throws IOException if serialization fails otherwise
      */
     public static Payload encode(Object graph, long threshold, BlockPool ownBlocks) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-        PayloadEncoder encoder = new PayloadEncoder(bytes, threshold, ownBlocks);
-        encoder.writeObject(graph);
-        encoder.close();
-        return new Payload(bytes.toByteArray(), encoder.values, encoder.refs, encoder.homes);
+        PayloadEncoder encoder = PER_THREAD.get();
+        if (encoder == null || encoder.busy) {
+            // busy: a class's writeObject that sends something of its own while being encoded
+            encoder = new PayloadEncoder(new ByteArrayOutputStream(256));
+            if (PER_THREAD.get() == null) {
+                PER_THREAD.set(encoder);
+            }
+        }
+        return encoder.write(graph, threshold, ownBlocks);
+    }
+
+    private Payload write(Object graph, long threshold, BlockPool ownBlocks) throws IOException {
+        busy = true;
+        boolean clean = false;
+        try {
+            this.threshold = threshold;
+            this.ownBlocks = ownBlocks;
+            values = new ArrayList<>();
+            refs = new ArrayList<>();
+            homes = new ArrayList<>();
+            bytes.reset();
+            writeObject(graph);
+            flush();
+            Payload payload = new Payload(bytes.toByteArray(), values, refs, homes);
+            // forget the graph: the next message starts from an empty handle table on both sides
+            reset();
+            // the reset's mark stays out of every message: flushed here, dropped below
+            flush();
+            clean = true;
+            return payload;
+        } finally {
+            values = null;
+            refs = null;
+            homes = null;
+            ownBlocks = null;
+            forced.clear();
+            bytes.reset();
+            busy = false;
+            if (!clean && PER_THREAD.get() == this) {
+                // a failed write can leave the stream mid-object: start afresh next time
+                PER_THREAD.remove();
+            }
+        }
     }
 
     @Override
     protected Object replaceObject(Object obj) throws IOException {
         if (obj instanceof Buffer) {
             return replaceBuffer((Buffer) obj);
+        }
+        if (obj instanceof SerializedLambda) {
+            StatelessLambda stateless = StatelessLambda.of((SerializedLambda) obj);
+            return stateless != null ? stateless : obj;
         }
         Class<?> type = obj.getClass();
         if (type.isArray()) {

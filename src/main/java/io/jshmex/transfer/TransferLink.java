@@ -32,6 +32,8 @@ public final class TransferLink implements AutoCloseable {
     private volatile Runnable spaceRelief = () -> { };
     private volatile boolean peerGone;
     private volatile BooleanSupplier peerAlive = () -> true;
+    /** The decoder kept for the next message (none while one is in use, or after one failed). */
+    private volatile PayloadDecoder reusable;
 
     /**
      * @param threshold arrays of at least this many bytes go through shared memory
@@ -198,11 +200,28 @@ public final class TransferLink implements AutoCloseable {
     public Object decode(byte[] stream, List<TableEntry> table, Receipt receipt, ObjectInputFilter filter)
         throws IOException, ClassNotFoundException {
         boolean[] resolved = new boolean[table.size()];
+        PayloadDecoder decoder = filter != null ? PayloadDecoder.open(this, filter) : takeDecoder();
+        boolean decoded = false;
         try {
-            return PayloadDecoder.decode(stream, this, table, receipt, filter, resolved);
+            Object graph = decoder.decode(stream, table, receipt, resolved);
+            decoded = true;
+            return graph;
         } finally {
+            if (decoded && filter == null) {
+                reusable = decoder;
+            }
             discardUnresolved(table, resolved);
         }
+    }
+
+    /** The kept decoder, or a new one; one thread decodes at a time, but any may. */
+    private PayloadDecoder takeDecoder() throws IOException {
+        PayloadDecoder decoder;
+        synchronized (this) {
+            decoder = reusable;
+            reusable = null;
+        }
+        return decoder != null ? decoder : PayloadDecoder.open(this);
     }
 
     /**
