@@ -65,6 +65,8 @@ abstract class Contender implements AutoCloseable {
 
     static final String JSHMEX_ALL_SHM = "jshmex, all by shm";
     static final String JSHMEX_ALL_INLINE = "jshmex, all inline";
+    /** Only in the memory case: add_one with NativeShm input and output made once (a jshmex pool). */
+    static final String JSHMEX_ZERO_COPY = "jshmex zero-copy";
 
     static Contender open(String kind, int workers) {
         switch (kind) {

@@ -1,6 +1,7 @@
 package io.jshmex.bench;
 
 import io.jshmex.NativeShm;
+import io.jshmex.RecordTable;
 import io.jshmex.SerializableCallable;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -49,6 +50,8 @@ public final class Headline {
     /** A quick look leaves out the largest sizes: one serialization round trip of 400 MB takes seconds. */
     static final int QUICK_SWEEP_MAX = 10_000_000;
     static final int RECORDS_N = 1_000_000;
+    /** The records case's fourth row: the records as a {@link RecordTable}, shifted in place. */
+    static final String RECORD_TABLE = "jshmex RecordTable";
     /** Array sizes (doubles) around the default shared-memory threshold. */
     static final int[] THRESHOLD_SIZES = {1_024, 4_096, 8_192, 16_384, 32_768, 131_072};
     static final List<String> CASES = List.of("addone", "zerocopy", "allocreturn", "tiny", "sweep", "scaling",
@@ -343,28 +346,44 @@ public final class Headline {
         }
     }
 
-    /** A million records with primitive components, there and back: packed rows against serialization. */
+    /**
+     * A million records with primitive components, there and back: packed rows against
+     * serialization; and the same job on a {@link RecordTable}, which a task shifts in place.
+     */
     private void records() throws Exception {
         int n = options.quick ? RECORDS_N / 10 : RECORDS_N;
+        // the garbage collector, busy with a million new records a side, makes single rounds vary
         int warm = options.warmup(3, 1);
-        int rounds = options.rounds(10, 3);
+        int rounds = options.rounds(20, 3);
         Tasks.Hit[] hits = Tasks.hits(n);
         List<String> kinds = List.of(Contender.JSHMEX, Contender.SERIALIZATION, Contender.IN_PROCESS);
-        Map<String, Samples> samples = samplesFor(kinds);
-        for (int r = 0; r < warm + rounds; r++) {
-            StringBuilder line = new StringBuilder();
-            for (String kind : kinds) {
-                Contender contender = pool(kind, 1);
+        List<String> names = List.of(Contender.JSHMEX, Contender.SERIALIZATION, Contender.IN_PROCESS, RECORD_TABLE);
+        Map<String, Samples> samples = samplesFor(names);
+        RecordTable<Tasks.Hit> table = RecordTable.of(hits);
+        try {
+            for (int r = 0; r < warm + rounds; r++) {
+                StringBuilder line = new StringBuilder();
+                for (String kind : kinds) {
+                    Contender contender = pool(kind, 1);
+                    long t0 = System.nanoTime();
+                    Object result = contender.call(Tasks::shiftHits, hits);
+                    long elapsed = System.nanoTime() - t0;
+                    Tasks.checkShiftHits(kind, hits, result);
+                    record(samples, kind, r >= warm, elapsed, line);
+                }
+                Contender jshmex = pool(Contender.JSHMEX, 1);
                 long t0 = System.nanoTime();
-                Object result = contender.call(Tasks::shiftHits, hits);
+                jshmex.call(Tasks::shiftTimes, table);
                 long elapsed = System.nanoTime() - t0;
-                Tasks.checkShiftHits(kind, hits, result);
-                record(samples, kind, r >= warm, elapsed, line);
+                Tasks.checkShiftedTable(hits, table, r + 1);
+                record(samples, RECORD_TABLE, r >= warm, elapsed, line);
+                progress("records", roundLabel(r, warm, rounds) + line);
             }
-            progress("records", roundLabel(r, warm, rounds) + line);
+        } finally {
+            table.release();
         }
-        for (String kind : kinds) {
-            report.add(new Row("records", kind, n, "round_trip", "ms", samples.get(kind).stats(), false));
+        for (String name : names) {
+            report.add(new Row("records", name, n, "round_trip", "ms", samples.get(name).stats(), false));
         }
     }
 
@@ -548,7 +567,8 @@ public final class Headline {
         // the peak comes in the first round already; warm-up only makes "idle" mean "between rounds"
         int warm = options.warmup(2, 0);
         int rounds = options.rounds(5, 1);
-        List<String> kinds = List.of(Contender.JSHMEX, Contender.SERIALIZATION, Contender.IN_PROCESS);
+        List<String> kinds = List.of(Contender.JSHMEX, Contender.SERIALIZATION, Contender.IN_PROCESS,
+            Contender.JSHMEX_ZERO_COPY);
         Map<String, Samples> peaks = samplesFor(kinds);
         Map<String, Samples> idles = samplesFor(kinds);
         for (int p = 0; p < probes; p++) {
@@ -763,7 +783,8 @@ public final class Headline {
         report.title("start", "time from a new pool of one worker (jshmex: prestartAllWorkers) to the first trivial "
             + "task's result");
         report.title("records", "1,000,000 records (double, long, float, int) there and back, each shifted by the "
-            + "task: jshmex packs them into shared memory; the baseline serializes them one object at a time");
+            + "task: jshmex packs them into shared memory; the baseline serializes them one object at a time; "
+            + RECORD_TABLE + ": the same records held as shared columns, which the task shifts in place");
         report.title("threshold", "add_one round trip on small arrays through one jshmex pool sending every array "
             + "through shared memory, and one sending every array inline: where the default threshold should sit");
         report.title("map", "a map of a trivial function over 10,000 Integers on 2 workers, throughput (higher is "

@@ -1,6 +1,7 @@
 package io.jshmex.bench;
 
 import io.jshmex.NativeShm;
+import io.jshmex.RecordTable;
 import io.jshmex.SerializableCallable;
 import java.nio.DoubleBuffer;
 
@@ -41,6 +42,25 @@ final class Tasks {
             r[i] = new Hit(h.time() + 1, h.channel(), h.area(), h.flags());
         }
         return r;
+    }
+
+    /** Every hit a microsecond later, in place: the table's time column, no record made. */
+    static RecordTable<Hit> shiftTimes(RecordTable<Hit> table) {
+        DoubleBuffer time = table.doubles("time");
+        for (int i = 0; i < table.size(); i++) {
+            time.put(i, time.get(i) + 1);
+        }
+        return table;
+    }
+
+    /** After {@code shifts} rounds of {@link #shiftTimes}, the table holds the hits shifted that often. */
+    static void checkShiftedTable(Hit[] in, RecordTable<Hit> table, int shifts) {
+        for (int i = 0; i < in.length; i += Math.max(1, in.length / 997)) {
+            Hit h = in[i];
+            if (!table.get(i).equals(new Hit(h.time() + shifts, h.channel(), h.area(), h.flags()))) {
+                throw new IllegalStateException("record table: wrong record at " + i + ": " + table.get(i));
+            }
+        }
     }
 
     static void checkShiftHits(String who, Hit[] in, Object result) {

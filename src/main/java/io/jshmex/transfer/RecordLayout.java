@@ -49,7 +49,7 @@ final class RecordLayout implements Serializable {
         this.signature = signature;
         this.rowBytes = rowBytes;
         this.packer = packer(leaves);
-        this.unpacker = unpacker(root).asType(MethodType.methodType(Object.class, ByteBuffer.class, int.class));
+        this.unpacker = unpacker(root);
     }
 
     // One method handle per row instead of one call per field: the JIT compiles it into straight
@@ -57,42 +57,76 @@ final class RecordLayout implements Serializable {
     private static final MethodHandles.Lookup NIO = MethodHandles.publicLookup();
 
     private static MethodHandle packer(Leaf[] leaves) throws ReflectiveOperationException {
-        MethodHandle chain = MethodHandles.empty(MethodType.methodType(void.class, Object.class, ByteBuffer.class, int.class));
+        return writer(leaves, ByteBuffer.class, RecordLayout::rowPut);
+    }
+
+    private static MethodHandle unpacker(Node node) throws ReflectiveOperationException {
+        return reader(node, ByteBuffer.class, RecordLayout::rowGet);
+    }
+
+    /** {@code (ByteBuffer rows, int base, T value) void}: a leaf's value into the row at {@code base}. */
+    private static MethodHandle rowPut(Leaf leaf) throws ReflectiveOperationException {
+        MethodHandle put = NIO.findVirtual(ByteBuffer.class, putName(leaf.kind),
+            MethodType.methodType(ByteBuffer.class, int.class, wire(leaf))).asType(
+            MethodType.methodType(void.class, ByteBuffer.class, int.class, wire(leaf)));
+        return MethodHandles.filterArguments(put, 1, plus(leaf.offset));
+    }
+
+    /** {@code (ByteBuffer rows, int base) T}: a leaf's value from the row at {@code base}. */
+    private static MethodHandle rowGet(Leaf leaf) throws ReflectiveOperationException {
+        MethodHandle get = NIO.findVirtual(ByteBuffer.class, getName(leaf.kind), MethodType.methodType(wire(leaf), int.class));
+        return MethodHandles.filterArguments(get, 1, plus(leaf.offset));
+    }
+
+    /** How one leaf is read from or written to a source: the rows of a buffer, or columns. */
+    @FunctionalInterface
+    interface LeafAccess {
+        MethodHandle of(Leaf leaf) throws ReflectiveOperationException;
+    }
+
+    /** How a boolean is stored: as a byte, 0 or 1; every other leaf as itself. */
+    static Class<?> wire(Leaf leaf) {
+        return leaf.kind == ValueKind.BOOLEAN ? byte.class : leaf.getter.type().returnType();
+    }
+
+    /**
+     * {@code (Object record, S source, int at) void}: writes every leaf of a record, each through
+     * {@code access}'s {@code (S, int, wire) void}.
+     */
+    static MethodHandle writer(Leaf[] leaves, Class<?> source, LeafAccess access) throws ReflectiveOperationException {
+        MethodHandle chain = MethodHandles.empty(MethodType.methodType(void.class, Object.class, source, int.class));
         for (int i = leaves.length - 1; i >= 0; i--) {
             Leaf leaf = leaves[i];
-            Class<?> wire = leaf.kind == ValueKind.BOOLEAN ? byte.class : leaf.getter.type().returnType();
-            // put(ByteBuffer, int index, T value) with index = base + offset and value = getter(row)
-            MethodHandle put = NIO.findVirtual(ByteBuffer.class, putName(leaf.kind),
-                MethodType.methodType(ByteBuffer.class, int.class, wire)).asType(
-                MethodType.methodType(void.class, ByteBuffer.class, int.class, wire));
             MethodHandle getter = leaf.kind == ValueKind.BOOLEAN
                 ? MethodHandles.filterReturnValue(leaf.getter, BOOLEAN_TO_BYTE) : leaf.getter;
-            put = MethodHandles.filterArguments(put, 1, plus(leaf.offset));
-            put = MethodHandles.filterArguments(put, 2, getter);
-            // (ByteBuffer, int, Object) -> (Object, ByteBuffer, int)
-            put = MethodHandles.permuteArguments(put, MethodType.methodType(void.class, Object.class, ByteBuffer.class,
-                int.class), 1, 2, 0);
+            MethodHandle put = MethodHandles.filterArguments(access.of(leaf), 2, getter);
+            // (S, int, Object) -> (Object, S, int)
+            put = MethodHandles.permuteArguments(put, MethodType.methodType(void.class, Object.class, source, int.class),
+                1, 2, 0);
             chain = MethodHandles.foldArguments(chain, put);
         }
         return chain;
     }
 
-    private static MethodHandle unpacker(Node node) throws ReflectiveOperationException {
+    /**
+     * {@code (S source, int at) Object}: builds a record from its leaves, each read through
+     * {@code access}'s {@code (S, int) wire}.
+     */
+    static MethodHandle reader(Node node, Class<?> source, LeafAccess access) throws ReflectiveOperationException {
         MethodHandle constructor = node.rawConstructor;
         MethodHandle[] readers = new MethodHandle[node.children.length];
         for (int i = 0; i < readers.length; i++) {
             Object child = node.children[i];
             Class<?> target = constructor.type().parameterType(i);
             if (child instanceof Node) {
-                readers[i] = unpacker((Node) child).asType(MethodType.methodType(target, ByteBuffer.class, int.class));
+                readers[i] = reader((Node) child, source, access).asType(MethodType.methodType(target, source, int.class));
             } else {
                 Leaf leaf = (Leaf) child;
-                Class<?> wire = leaf.kind == ValueKind.BOOLEAN ? byte.class : target;
-                MethodHandle get = NIO.findVirtual(ByteBuffer.class, getName(leaf.kind), MethodType.methodType(wire, int.class));
+                MethodHandle get = access.of(leaf);
                 if (leaf.kind == ValueKind.BOOLEAN) {
                     get = MethodHandles.filterReturnValue(get, BYTE_TO_BOOLEAN);
                 }
-                readers[i] = MethodHandles.filterArguments(get, 1, plus(leaf.offset));
+                readers[i] = get;
             }
         }
         MethodHandle spread = constructor;
@@ -104,8 +138,8 @@ final class RecordLayout implements Serializable {
             order[2 * i] = 0;
             order[2 * i + 1] = 1;
         }
-        return MethodHandles.permuteArguments(spread, MethodType.methodType(constructor.type().returnType(),
-            ByteBuffer.class, int.class), order);
+        return MethodHandles.permuteArguments(spread.asType(spread.type().changeReturnType(Object.class)),
+            MethodType.methodType(Object.class, source, int.class), order);
     }
 
     private static final MethodHandle ADD;
@@ -155,13 +189,16 @@ final class RecordLayout implements Serializable {
         return kind == ValueKind.BYTE || kind == ValueKind.BOOLEAN ? "get" : "get" + putName(kind).substring(3);
     }
 
-    /** One primitive value of a row: where it lies and how to read it from the top record. */
-    private static final class Leaf {
+    /** One primitive value of a row: its path, where it lies, and how to read it from the top record. */
+    static final class Leaf {
+        /** Component names from the top record down, dotted: {@code time}, {@code position.x}. */
+        final String name;
         final ValueKind kind;
         final int offset;
         final MethodHandle getter;
 
-        Leaf(ValueKind kind, int offset, MethodHandle getter) {
+        Leaf(String name, ValueKind kind, int offset, MethodHandle getter) {
+            this.name = name;
             this.kind = kind;
             this.offset = offset;
             this.getter = getter;
@@ -169,7 +206,7 @@ final class RecordLayout implements Serializable {
     }
 
     /** A record in the tree: its canonical constructor and its children (leaves or records). */
-    private static final class Node {
+    static final class Node {
         final MethodHandle rawConstructor;
         final Object[] children;
 
@@ -189,15 +226,15 @@ final class RecordLayout implements Serializable {
             List<Leaf> leaves = new ArrayList<>();
             StringBuilder signature = new StringBuilder();
             int[] offset = {1};
-            Node root = node(type, MethodHandles.identity(Object.class), leaves, signature, offset, 0);
+            Node root = node(type, "", MethodHandles.identity(Object.class), leaves, signature, offset, 0);
             return root == null ? null : new RecordLayout(type, root, leaves.toArray(new Leaf[0]), signature.toString(), offset[0]);
         } catch (ReflectiveOperationException | RuntimeException notPackable) {
             return null;
         }
     }
 
-    private static Node node(Class<?> type, MethodHandle path, List<Leaf> leaves, StringBuilder signature, int[] offset,
-                             int depth) throws ReflectiveOperationException {
+    private static Node node(Class<?> type, String prefix, MethodHandle path, List<Leaf> leaves, StringBuilder signature,
+                             int[] offset, int depth) throws ReflectiveOperationException {
         if (depth > 8) {
             return null;
         }
@@ -215,14 +252,15 @@ final class RecordLayout implements Serializable {
             signature.append(i == 0 ? "" : ",").append(component.getName()).append(':');
             if (component.getType().isPrimitive()) {
                 ValueKind kind = ValueKind.ofArray(Array.newInstance(component.getType(), 0));
-                Leaf leaf = new Leaf(kind, offset[0], fromTop.asType(MethodType.methodType(component.getType(), Object.class)));
+                Leaf leaf = new Leaf(prefix + component.getName(), kind, offset[0],
+                    fromTop.asType(MethodType.methodType(component.getType(), Object.class)));
                 leaves.add(leaf);
                 children[i] = leaf;
                 offset[0] += kind.size;
                 signature.append(component.getType().getName());
             } else if (component.getType().isRecord()) {
-                Node child = node(component.getType(), fromTop.asType(MethodType.methodType(Object.class, Object.class)),
-                    leaves, signature, offset, depth + 1);
+                Node child = node(component.getType(), prefix + component.getName() + '.',
+                    fromTop.asType(MethodType.methodType(Object.class, Object.class)), leaves, signature, offset, depth + 1);
                 if (child == null) {
                     return null;
                 }
@@ -325,6 +363,18 @@ final class RecordLayout implements Serializable {
                 + (mine == null ? "a class that cannot be unpacked" : mine.signature));
         }
         return mine;
+    }
+
+    Leaf[] leaves() {
+        return leaves.clone();
+    }
+
+    Node root() {
+        return root;
+    }
+
+    Class<?> type() {
+        return type;
     }
 
     Object[] newArray(int length) {
