@@ -85,6 +85,29 @@ final class FrameChannel implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the channel has something to read (or has ended), at most {@code timeoutNanos},
+     * without reading it; {@link #wakeWaiter()} ends the wait early. Returns whether there is
+     * something to read.
+     */
+    boolean awaitReadable(long timeoutNanos) throws IOException {
+        if (hasWholeFrame()) {
+            return true;
+        }
+        int ready = readable.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+        readable.selectedKeys().clear();
+        return ready > 0;
+    }
+
+    /** Ends an {@link #awaitReadable} in another thread. */
+    void wakeWaiter() {
+        readable.wakeup();
+    }
+
+    private boolean hasWholeFrame() {
+        return in.position() >= 4 && in.position() >= 4 + in.getInt(0);
+    }
+
     /** A whole frame from what was read, or null; makes room for a frame larger than the buffer. */
     private Frame takeBuffered() throws IOException {
         int have = in.position();

@@ -131,18 +131,18 @@ public final class PoolCore {
                 if (queue.size() > idle.size() && slots.size() < settings.maxWorkers()) {
                     startSlot(false);
                 } else if (!idle.isEmpty()) {
-                    idle.peekFirst().wakeup.signal();
+                    idle.peekFirst().wake();
                 }
             }
         } finally {
             lock.unlock();
         }
         if (directWorker != null) {
-            // the task goes out first: waking the slot, which only waits for the answer, can follow
+            // the task goes out first; a slot waiting on that worker's channel is woken by the answer
             Slot.sendHandedOver(task, directWorker);
             lock.lock();
             try {
-                direct.wakeup.signal();
+                direct.wakeUnlessAnswerWill(task, directWorker);
             } finally {
                 lock.unlock();
             }
@@ -213,7 +213,7 @@ public final class PoolCore {
                 }
                 idle.addFirst(slot);
                 try {
-                    waitNanos = slot.wakeup.awaitNanos(waitNanos);
+                    waitNanos = slot.idleWait(lock, waitNanos);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return exit(slot);
@@ -274,7 +274,7 @@ public final class PoolCore {
 
     private void wakeAll() {
         for (Slot slot : idle) {
-            slot.wakeup.signal();
+            slot.wake();
         }
     }
 

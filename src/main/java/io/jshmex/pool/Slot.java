@@ -10,6 +10,7 @@ import io.jshmex.transfer.WrapperRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One worker place of the pool: a parent thread that owns at most one worker process at a time,
@@ -24,6 +25,8 @@ final class Slot implements Runnable {
     final Condition wakeup;
     private volatile WorkerProcess worker;
     private volatile TaskFuture<?> current;
+    /** The worker whose channel this idle slot waits on (its answers wake the slot), or null. */
+    private volatile WorkerProcess waitingOn;
     /** A task whose frame the submitting thread sends itself (guarded by the pool's lock). */
     private TaskFuture<?> handedOver;
     private WorkerProcess handedOverTo;
@@ -52,6 +55,61 @@ final class Slot implements Runnable {
             return true;
         } catch (WorkerProcess.WorkerGone gone) {
             return false;
+        }
+    }
+
+    /**
+     * Waits while idle, with the pool's lock held on entry and on return; returns the time left
+     * of {@code nanos}, as {@link Condition#awaitNanos}. With a worker up, the slot waits on its
+     * channel: a task handed over directly needs no wake-up, its answer wakes the slot.
+     */
+    long idleWait(ReentrantLock lock, long nanos) throws InterruptedException {
+        WorkerProcess idleWorker = worker;
+        if (idleWorker == null || !idleWorker.isAlive()) {
+            return wakeup.awaitNanos(nanos);
+        }
+        long start = System.nanoTime();
+        waitingOn = idleWorker;
+        boolean readable;
+        lock.unlock();
+        try {
+            readable = idleWorker.awaitIdle(nanos);
+        } finally {
+            lock.lock();
+            waitingOn = null;
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        if (readable && handedOver == null) {
+            try {
+                // what woke the slot: notices, to take now (else the next wait ends at once), or the end
+                idleWorker.drainNotices();
+            } catch (WorkerProcess.WorkerGone gone) {
+                // the next task replaces it; until then the slot waits on its condition
+                idleWorker.kill();
+            }
+        }
+        return nanos - (System.nanoTime() - start);
+    }
+
+    /** Wakes this slot from its idle wait (called under the pool's lock). */
+    void wake() {
+        WorkerProcess channelWait = waitingOn;
+        if (channelWait != null) {
+            channelWait.wakeIdleWaiter();
+        }
+        wakeup.signal();
+    }
+
+    /**
+     * Wakes this slot after {@code task} was handed over to it, unless it waits on the channel
+     * the task went to and the answer, whenever it comes, is all it waits for: a task with a
+     * time limit needs the slot awake to keep it (called under the pool's lock).
+     */
+    void wakeUnlessAnswerWill(TaskFuture<?> task, WorkerProcess sentTo) {
+        if (waitingOn != sentTo || task.timeoutNanos > 0) {
+            wake();
         }
     }
 

@@ -250,6 +250,23 @@ final class WorkerProcess {
         return frame;
     }
 
+    /**
+     * Waits, while idle, until the worker sends something (or dies) or {@link #wakeIdleWaiter()}
+     * is called, at most {@code timeoutNanos}; returns whether something came.
+     */
+    boolean awaitIdle(long timeoutNanos) {
+        try {
+            return channel.awaitReadable(timeoutNanos);
+        } catch (IOException | RuntimeException e) {
+            return true;
+        }
+    }
+
+    /** Ends an {@link #awaitIdle} in another thread. */
+    void wakeIdleWaiter() {
+        channel.wakeWaiter();
+    }
+
     /** Whether the process has ended, or ends within {@code millis}. */
     boolean exitsWithin(long millis) {
         try {
