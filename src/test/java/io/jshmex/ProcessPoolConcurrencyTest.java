@@ -2,8 +2,10 @@ package io.jshmex;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jshmex.testing.LeakCheckedTest;
+import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +20,50 @@ import org.junit.jupiter.api.Timeout;
 class ProcessPoolConcurrencyTest extends LeakCheckedTest {
     private static final int THREADS = 8;
     private static final int TASKS_PER_THREAD = 125;
+
+    /**
+     * Marks {@code me} arrived in {@code arrivals} and waits (at most 10 s) until {@code parties}
+     * tasks have: true only if they all ran at the same time.
+     */
+    static boolean meetAll(IntBuffer arrivals, int me, int parties) throws InterruptedException {
+        arrivals.put(me, 1);
+        long deadline = System.nanoTime() + SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            int arrived = 0;
+            for (int i = 0; i < parties; i++) {
+                arrived += arrivals.get(i);
+            }
+            if (arrived == parties) {
+                return true;
+            }
+            Thread.sleep(1);
+        }
+        return false;
+    }
+
+    @Test
+    void shouldRunQueuedTasksOnEveryIdleWorkerAtOnce() throws Exception {
+        int workers = 2;
+        try (var pool = ProcessPoolExecutor.builder().maxWorkers(workers).build()) {
+            pool.prestartAllWorkers();
+            // the workers are idle now; tasks with a large argument are queued, not handed over
+            Thread.sleep(500);
+            for (int round = 0; round < 3; round++) {
+                IntBuffer arrivals = NativeShm.ints(workers);
+                double[] big = new double[100_000];
+                List<Future<Boolean>> meetings = new ArrayList<>();
+                for (int i = 0; i < workers; i++) {
+                    int me = i;
+                    meetings.add(pool.submit(() -> big.length > 0 && meetAll(arrivals, me, workers)));
+                }
+                for (Future<Boolean> meeting : meetings) {
+                    assertTrue(meeting.get(60, SECONDS), "round " + round + ": the tasks did not all run at once, "
+                        + "so an idle worker was left idle");
+                }
+                NativeShm.release(arrivals);
+            }
+        }
+    }
 
     static String scramble(Integer x) {
         return x + ":" + Integer.toHexString(x * 0x9E3779B1);

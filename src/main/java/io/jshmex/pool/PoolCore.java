@@ -131,7 +131,8 @@ public final class PoolCore {
                 if (queue.size() > idle.size() && slots.size() < settings.maxWorkers()) {
                     startSlot(false);
                 } else if (!idle.isEmpty()) {
-                    idle.peekFirst().wake();
+                    // out of the idle list at once: the next task must wake another slot, not this one again
+                    idle.pollFirst().wake();
                 }
             }
         } finally {
