@@ -65,6 +65,12 @@ abstract class Contender implements AutoCloseable {
 
     static final String JSHMEX_ALL_SHM = "jshmex, all by shm";
     static final String JSHMEX_ALL_INLINE = "jshmex, all inline";
+    /**
+     * The heap of every worker of both process pools. The program keeps up to six worker JVMs
+     * open; with the default heap (a quarter of the machine's memory each) they grow until the
+     * machine runs short, and then every figure measures the kernel's reclaim instead.
+     */
+    static final String WORKER_HEAP = "-Xmx2g";
     /** Only in the memory case: add_one with NativeShm input and output made once (a jshmex pool). */
     static final String JSHMEX_ZERO_COPY = "jshmex zero-copy";
 
@@ -95,7 +101,8 @@ abstract class Contender implements AutoCloseable {
         /** A pool whose arrays go through shared memory from {@code threshold} bytes on. */
         Jshmex(String name, int workers, long threshold) {
             super(name, workers);
-            pool = ProcessPoolExecutor.builder().maxWorkers(workers).shmThresholdBytes(threshold).build();
+            pool = ProcessPoolExecutor.builder().maxWorkers(workers).shmThresholdBytes(threshold)
+                .jvmArgs(WORKER_HEAP).build();
             pool.prestartAllWorkers();
         }
 

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * medians with min-max; every result is checked, so that wrong data cannot pass as fast data.
  *
  * <pre>
- * java --enable-native-access=ALL-UNNAMED -jar target/jshmex-bench.jar [--cases addone,tiny,...]
+ * java -Xmx3g --enable-native-access=ALL-UNNAMED -jar target/jshmex-bench.jar [--cases addone,tiny,...]
  *      [--quick] [--rounds N] [--out DIR]
  * </pre>
  */
@@ -856,7 +856,7 @@ public final class Headline {
     /** Command-line options. */
     static final class Options {
         static final String USAGE = String.join("\n",
-            "usage: java --enable-native-access=ALL-UNNAMED -jar target/jshmex-bench.jar [options]",
+            "usage: java -Xmx3g --enable-native-access=ALL-UNNAMED -jar target/jshmex-bench.jar [options]",
             "  --cases a,b,...  cases to run, of: " + String.join(",", CASES) + " (default: all)",
             "  --quick          fewer rounds everywhere: a look in about half a minute, not figures to quote",
             "  --rounds N       measured rounds per contender for every case but tiny (warm-ups unchanged)",

@@ -26,9 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SerializationPool implements AutoCloseable {
     static final int BUFFER_BYTES = 64 * 1024;
 
-    /** The JVM flags jshmex gives its workers, so that both pools start the same kind of JVM. */
+    /** The JVM flags jshmex gives its workers (and the benchmark's heap for both), so that both pools start the same kind of JVM. */
     static final List<String> WORKER_JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED",
-        "-XX:+ExitOnOutOfMemoryError");
+        "-XX:+ExitOnOutOfMemoryError", Contender.WORKER_HEAP);
 
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private final List<Child> children = new ArrayList<>();
