@@ -8,10 +8,7 @@ import io.jshmex.transfer.PayloadEncoder;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -72,6 +69,7 @@ public final class PoolCore {
         if (Shm.isAvailable()) {
             Segments.clear(true);
         }
+        SocketDirs.removeOrphans();
         this.initializer = settings.initializer() == null ? null : encode(settings.initializer(), settings.initializer());
         LIVE.add(this);
     }
@@ -288,11 +286,7 @@ public final class PoolCore {
         lock.lock();
         try {
             if (socketDir == null) {
-                String tmp = System.getProperty("java.io.tmpdir");
-                // a socket path must fit in 108 bytes
-                Path base = tmp.length() > 60 ? Paths.get("/tmp") : Paths.get(tmp);
-                socketDir = Files.createTempDirectory(base, "jshmex-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                socketDir = SocketDirs.create();
             }
             return socketDir;
         } catch (IOException e) {
@@ -386,16 +380,9 @@ public final class PoolCore {
     }
 
     private void deleteSocketDir() {
-        if (socketDir == null) {
-            return;
-        }
-        try (var files = Files.list(socketDir)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                Files.deleteIfExists(file);
-            }
-            Files.deleteIfExists(socketDir);
-        } catch (IOException ignored) {
-            // a leftover empty directory in the temporary directory is all it costs
+        if (socketDir != null) {
+            // what stays (an I/O error) is removed by the next pool once this process is gone
+            SocketDirs.remove(socketDir);
         }
     }
 

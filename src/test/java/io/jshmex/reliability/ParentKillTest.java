@@ -1,8 +1,15 @@
 package io.jshmex.reliability;
 
 import io.jshmex.NativeShm;
+import io.jshmex.ProcessPoolExecutor;
 import io.jshmex.shm.SegmentNames;
 import io.jshmex.testing.LeakCheckedTest;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -14,7 +21,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The parent JVM killed with SIGKILL while it moves 32 MB arrays and buffers to and from two
  * workers. Its workers must notice (their stdin closes) and exit within 10 s, and
- * {@code NativeShm.clearOrphans()} must remove every segment the dead processes left: afterwards
+ * {@code NativeShm.clearOrphans()} must remove every segment the dead processes left (and the next
+ * pool the dead parent's socket directory): afterwards
  * {@code list()} holds no name of theirs.
  */
 @ExtendWith(Report.class)
@@ -31,6 +39,7 @@ class ParentKillTest extends LeakCheckedTest {
         Random random = new Random();
         long slowestExit = 0;
         int leftTotal = 0;
+        int dirsTotal = 0;
         for (int c = 0; c < cases; c++) {
             String label = "case " + c;
             try (Child child = Child.start(List.of("-Xmx1g"), "parent-loop", "32")) {
@@ -62,6 +71,17 @@ class ParentKillTest extends LeakCheckedTest {
                 dead.add(parent);
                 List<String> left = namesOf(dead);
                 leftTotal += left.size();
+                int dirs = socketDirsOf(parent).size();
+                if (dirs == 0) {
+                    tally.fail(label + ": the killed parent left no socket directory: the check below proves nothing");
+                }
+                dirsTotal += dirs;
+                // the next pool removes the dead parent's socket directory
+                ProcessPoolExecutor.builder().maxWorkers(1).build().close();
+                List<Path> dirsLeft = socketDirsOf(parent);
+                if (!dirsLeft.isEmpty()) {
+                    tally.fail(label + ": the next pool left the dead parent's socket directories " + dirsLeft);
+                }
                 NativeShm.clearOrphans();
                 List<String> still = namesOf(dead);
                 if (!still.isEmpty()) {
@@ -72,9 +92,20 @@ class ParentKillTest extends LeakCheckedTest {
             }
             tally.addCase();
         }
-        tally.note("segments left by the dead: " + leftTotal + ", all removed by clearOrphans; slowest worker exit "
-            + slowestExit + " ms");
+        tally.note("segments left by the dead: " + leftTotal + ", all removed by clearOrphans; socket directories "
+            + "left: " + dirsTotal + ", all removed by the next pool; slowest worker exit " + slowestExit + " ms");
         new Aftermath(tally).settle("end", 0, Set.of());
+    }
+
+    /** The socket directories of a pool in process {@code pid} (in /tmp, or a short java.io.tmpdir). */
+    private static List<Path> socketDirsOf(long pid) throws IOException {
+        List<Path> found = new ArrayList<>();
+        for (String base : new TreeSet<>(List.of("/tmp", System.getProperty("java.io.tmpdir")))) {
+            try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Paths.get(base), "jshmex-" + pid + "-*")) {
+                dirs.forEach(found::add);
+            }
+        }
+        return found;
     }
 
     private static List<String> namesOf(Set<Long> pids) {
