@@ -3,6 +3,7 @@ package io.jshmex.transfer;
 import io.jshmex.ShmSpaceException;
 import io.jshmex.shm.MappedMemory;
 import io.jshmex.shm.Mapping;
+import io.jshmex.shm.Shm;
 import io.jshmex.shm.Views;
 import java.io.IOException;
 import java.io.ObjectInputFilter;
@@ -106,7 +107,7 @@ public final class TransferLink implements AutoCloseable {
                 return staged;
             } catch (ShmSpaceException full) {
                 abandon(staged);
-                if (attempt == SPACE_RETRIES) {
+                if (attempt == SPACE_RETRIES || cannotEverFit(full)) {
                     throw full;
                 }
                 relieve(attempt);
@@ -127,12 +128,18 @@ public final class TransferLink implements AutoCloseable {
                 relieveIfOverThreshold(bytes);
                 return outgoing.allocateLocal(bytes);
             } catch (ShmSpaceException full) {
-                if (attempt == SPACE_RETRIES) {
+                if (attempt == SPACE_RETRIES || cannotEverFit(full)) {
                     throw full;
                 }
                 relieve(attempt);
             }
         }
+    }
+
+    /** More than all of {@code /dev/shm}: no relief can make room, so the caller hears at once. */
+    private static boolean cannotEverFit(ShmSpaceException full) {
+        long total = Shm.totalBytes();
+        return total > 0 && full.requestedBytes() > total;
     }
 
     /**
