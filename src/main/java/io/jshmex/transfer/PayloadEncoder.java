@@ -28,6 +28,11 @@ import java.util.Map;
  */
 public final class PayloadEncoder extends ObjectOutputStream {
     private static final ThreadLocal<PayloadEncoder> PER_THREAD = new ThreadLocal<>();
+    /**
+     * A stream kept between messages keeps the capacity its largest message needed (buffer and
+     * handle table); after a message larger than this it is dropped instead.
+     */
+    static final int KEEP_AFTER_BYTES_AT_MOST = 1 << 20;
 
     private final ByteArrayOutputStream bytes;
     private boolean busy;
@@ -68,7 +73,7 @@ public final class PayloadEncoder extends ObjectOutputStream {
 
     private Payload write(Object graph, long threshold, BlockPool ownBlocks) throws IOException {
         busy = true;
-        boolean clean = false;
+        boolean keep = false;
         try {
             this.threshold = threshold;
             this.ownBlocks = ownBlocks;
@@ -83,7 +88,7 @@ public final class PayloadEncoder extends ObjectOutputStream {
             reset();
             // the reset's mark stays out of every message: flushed here, dropped below
             flush();
-            clean = true;
+            keep = payload.stream.length <= KEEP_AFTER_BYTES_AT_MOST;
             return payload;
         } finally {
             values = null;
@@ -93,8 +98,8 @@ public final class PayloadEncoder extends ObjectOutputStream {
             forced.clear();
             bytes.reset();
             busy = false;
-            if (!clean && PER_THREAD.get() == this) {
-                // a failed write can leave the stream mid-object: start afresh next time
+            if (!keep && PER_THREAD.get() == this) {
+                // a failed write can leave the stream mid-object, a large one its capacity: afresh next time
                 PER_THREAD.remove();
             }
         }

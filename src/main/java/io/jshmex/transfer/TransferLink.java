@@ -214,7 +214,7 @@ public final class TransferLink implements AutoCloseable {
             decoded = true;
             return graph;
         } finally {
-            if (decoded && filter == null) {
+            if (decoded && filter == null && stream.length <= PayloadEncoder.KEEP_AFTER_BYTES_AT_MOST) {
                 reusable = decoder;
             }
             discardUnresolved(table, resolved);

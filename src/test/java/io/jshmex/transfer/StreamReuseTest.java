@@ -75,6 +75,22 @@ class StreamReuseTest extends LeakCheckedTest {
     }
 
     @Test
+    void aMessageTooLargeToKeepTheStreamForIsFollowedByFreshOnes() throws Exception {
+        try (LinkPair link = new LinkPair()) {
+            List<String> words = new ArrayList<>();
+            for (int i = 0; i < 200_000; i++) {
+                words.add("word " + i);
+            }
+            assertEquals(words, link.toWorker(words), "a message over " + PayloadEncoder.KEEP_AFTER_BYTES_AT_MOST + " bytes");
+            assertEquals(List.of("word 0", "word 1", "word 2"), link.toParent(new ArrayList<>(words.subList(0, 3))));
+            int[] small = {4, 5};
+            List<Object> twice = castList(link.toWorker(List.of(small, small)));
+            assertSame(twice.get(0), twice.get(1));
+            assertArrayEquals(small, (int[]) twice.get(0));
+        }
+    }
+
+    @Test
     void theDecoderKeepsNothingOfWhatItDecoded() throws Exception {
         try (LinkPair link = new LinkPair()) {
             WeakReference<Object> decoded = new WeakReference<>(link.toWorker(new int[] {1, 2, 3}));
