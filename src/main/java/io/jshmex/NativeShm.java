@@ -44,7 +44,8 @@ public final class NativeShm {
      */
     public static ShmSegment create(long byteSize) {
         checkSize(byteSize);
-        return new ShmSegment(Segments.createUnique(byteSize, SegmentDescriptor.TYPE_RAW, byteSize));
+        return new ShmSegment(Segments.createForUser(byteSize,
+            () -> Segments.createUnique(byteSize, SegmentDescriptor.TYPE_RAW, byteSize)));
     }
 
     /**
@@ -59,7 +60,8 @@ public final class NativeShm {
     public static ShmSegment create(String name, long byteSize) {
         checkSize(byteSize);
         SegmentNames.validate(name);
-        return new ShmSegment(Mapping.create(name, byteSize, SegmentDescriptor.TYPE_RAW, byteSize));
+        return new ShmSegment(Segments.createForUser(byteSize,
+            () -> Mapping.create(name, byteSize, SegmentDescriptor.TYPE_RAW, byteSize)));
     }
 
     /**

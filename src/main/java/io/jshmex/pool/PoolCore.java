@@ -40,6 +40,14 @@ public final class PoolCore {
     static {
         Thread hook = new Thread(() -> LIVE.forEach(PoolCore::killAtExit), "jshmex-exit");
         Runtime.getRuntime().addShutdownHook(hook);
+        // a user's segment must not fail for want of room that idle transfer blocks hold
+        Segments.addSpaceKeeper(() -> {
+            boolean asked = false;
+            for (PoolCore pool : LIVE) {
+                asked |= pool.giveBackKeptBlocks();
+            }
+            return asked;
+        });
     }
 
     final PoolSettings settings;
@@ -389,6 +397,22 @@ public final class PoolCore {
     /** At JVM exit: workers see their stdin close and exit; the socket directory goes now. */
     private void killAtExit() {
         deleteSocketDir();
+    }
+
+    /** Asks every worker of this pool to give back the transfer blocks it keeps; whether any was asked. */
+    private boolean giveBackKeptBlocks() {
+        List<Slot> current;
+        lock.lock();
+        try {
+            current = new ArrayList<>(slots);
+        } finally {
+            lock.unlock();
+        }
+        boolean asked = false;
+        for (Slot slot : current) {
+            asked |= slot.giveBackKeptBlocks();
+        }
+        return asked;
     }
 
     /** Queued tasks, for monitoring. */

@@ -93,6 +93,26 @@ final class Slot implements Runnable {
         return nanos - (System.nanoTime() - start);
     }
 
+    /**
+     * Gives back the transfer blocks kept for this slot's worker, from any thread: this side's
+     * free ones at once, and the worker's by a {@link Frame#SPACE} request, whose answer this
+     * slot applies as it reads (while idle, the answer wakes it). Returns whether a worker was asked.
+     */
+    boolean giveBackKeptBlocks() {
+        WorkerProcess current = worker;
+        if (current == null || !current.isAlive()) {
+            return false;
+        }
+        current.link.blocks().trim(true);
+        try {
+            // the blocks just dropped here are named in it too, so the worker unmaps them at once
+            current.send(Frame.control(Frame.SPACE, 0));
+        } catch (IOException e) {
+            // the slot finds the worker gone
+        }
+        return true;
+    }
+
     /** Wakes this slot from its idle wait (called under the pool's lock). */
     void wake() {
         WorkerProcess channelWait = waitingOn;

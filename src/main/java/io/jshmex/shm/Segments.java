@@ -3,6 +3,7 @@ package io.jshmex.shm;
 import io.jshmex.InvalidSegmentException;
 import io.jshmex.SegmentExistsException;
 import io.jshmex.ShmException;
+import io.jshmex.ShmSpaceException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.Buffer;
@@ -13,7 +14,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -23,6 +28,10 @@ public final class Segments {
     private static final long START_TOLERANCE_MS = 2000;
 
     private static volatile BufferAllocator allocator = Segments::allocateFresh;
+    /** Asked, when a user's own segment finds /dev/shm full, to give back shared memory kept for reuse. */
+    private static final List<BooleanSupplier> SPACE_KEEPERS = new CopyOnWriteArrayList<>();
+    /** How long a user's allocation waits for kept memory to come back before giving up. */
+    private static final long RELIEF_WAIT_MILLIS = 3000;
 
     private Segments() {
     }
@@ -32,6 +41,55 @@ public final class Segments {
     public interface BufferAllocator {
         /** A zeroed native-order buffer of {@code count} elements of {@code type}, in shared memory. */
         ByteBuffer allocate(long count, int type);
+    }
+
+    /**
+     * Registers something that keeps shared memory for reuse (the pools' transfer blocks): when a
+     * user's segment or buffer finds {@code /dev/shm} full, it is asked to give back what it does
+     * not use now, and answers whether it had anything to give.
+     */
+    public static void addSpaceKeeper(BooleanSupplier giveBack) {
+        SPACE_KEEPERS.add(giveBack);
+    }
+
+    /**
+     * Creates a segment of the user's ({@code NativeShm.create}, {@code NativeShm.doubles} and
+     * friends): if {@code /dev/shm} is full, memory kept for reuse is asked back first, and the
+     * creation is tried once more before the {@link ShmSpaceException} reaches the user.
+     */
+    public static <T> T createForUser(long bytes, Supplier<T> create) {
+        try {
+            return create.get();
+        } catch (ShmSpaceException full) {
+            long total = Shm.totalBytes();
+            // more than all of /dev/shm cannot fit whatever is given back
+            if ((total > 0 && bytes > total) || !giveBackKeptSpace(bytes)) {
+                throw full;
+            }
+            return create.get();
+        }
+    }
+
+    private static boolean giveBackKeptSpace(long bytes) {
+        boolean asked = false;
+        for (BooleanSupplier keeper : SPACE_KEEPERS) {
+            asked |= keeper.getAsBoolean();
+        }
+        if (!asked) {
+            return false;
+        }
+        // workers unmap their side when the request reaches them: wait until the room is there
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RELIEF_WAIT_MILLIS);
+        while (Shm.freeBytes() >= 0 && Shm.freeBytes() < bytes + SegmentDescriptor.HEADER_LENGTH
+            && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return true;
     }
 
     /** Lets a worker serve buffers from memory it keeps pre-faulted. */
@@ -68,7 +126,7 @@ public final class Segments {
     /** A buffer over its own new segment; the segment goes when the buffer does. */
     static ByteBuffer allocateFresh(long count, int type) {
         long bytes = count * SegmentDescriptor.elementSize(type);
-        Mapping mapping = createUnique(bytes, type, count);
+        Mapping mapping = createForUser(bytes, () -> createUnique(bytes, type, count));
         try {
             return mapping.view(0, bytes);
         } finally {
