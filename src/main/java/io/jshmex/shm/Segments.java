@@ -61,9 +61,7 @@ public final class Segments {
         try {
             return create.get();
         } catch (ShmSpaceException full) {
-            long total = Shm.totalBytes();
-            // more than all of /dev/shm cannot fit whatever is given back
-            if ((total > 0 && bytes > total) || !giveBackKeptSpace(bytes)) {
+            if (Shm.exceedsAll(bytes) || !giveBackKeptSpace(bytes)) {
                 throw full;
             }
             return create.get();

@@ -155,6 +155,12 @@ public final class Shm {
         return space == null ? -1 : space[1];
     }
 
+    /** Whether {@code bytes} exceed all of {@code /dev/shm}: then nothing given back can make room. */
+    public static boolean exceedsAll(long bytes) {
+        long total = totalBytes();
+        return total > 0 && bytes > total;
+    }
+
     private static long[] space() {
         if (!isAvailable()) {
             return null;

@@ -107,7 +107,7 @@ public final class TransferLink implements AutoCloseable {
                 return staged;
             } catch (ShmSpaceException full) {
                 abandon(staged);
-                if (attempt == SPACE_RETRIES || cannotEverFit(full)) {
+                if (attempt == SPACE_RETRIES || Shm.exceedsAll(full.requestedBytes())) {
                     throw full;
                 }
                 relieve(attempt);
@@ -128,18 +128,12 @@ public final class TransferLink implements AutoCloseable {
                 relieveIfOverThreshold(bytes);
                 return outgoing.allocateLocal(bytes);
             } catch (ShmSpaceException full) {
-                if (attempt == SPACE_RETRIES || cannotEverFit(full)) {
+                if (attempt == SPACE_RETRIES || Shm.exceedsAll(full.requestedBytes())) {
                     throw full;
                 }
                 relieve(attempt);
             }
         }
-    }
-
-    /** More than all of {@code /dev/shm}: no relief can make room, so the caller hears at once. */
-    private static boolean cannotEverFit(ShmSpaceException full) {
-        long total = Shm.totalBytes();
-        return total > 0 && full.requestedBytes() > total;
     }
 
     /**
