@@ -282,10 +282,7 @@ public final class Headline {
                         default:
                             Contender contender = name.equals(Contender.JSHMEX) ? jshmex
                                 : name.equals(Contender.SERIALIZATION) ? serialization : inProcess;
-                            long h0 = System.nanoTime();
-                            double[] r0 = contender.call(Tasks::addOne, x);
-                            elapsed = System.nanoTime() - h0;
-                            Tasks.checkAddOne(name, x, r0);
+                            elapsed = timedAddOne(contender, name, x);
                     }
                     record(samples, name, r >= warm, elapsed, line);
                 }
@@ -327,10 +324,7 @@ public final class Headline {
                 Contender contender = pool(kind, 1);
                 double[] block = new double[TINY_BLOCK];
                 for (int i = 0; i < TINY_BLOCK; i++) {
-                    long t0 = System.nanoTime();
-                    double[] r = contender.call(Tasks::addOne, x);
-                    block[i] = (System.nanoTime() - t0) / 1e6;
-                    Tasks.checkAddOne(kind, x, r);
+                    block[i] = timedAddOne(contender, kind, x) / 1e6;
                     if (b >= warmBlocks) {
                         samples.get(kind).add(block[i]);
                     }
@@ -400,11 +394,7 @@ public final class Headline {
             Map<String, Samples> samples = samplesFor(kinds);
             for (int r = 0; r < warm + rounds; r++) {
                 for (String kind : kinds) {
-                    Contender contender = pool(kind, 1);
-                    long t0 = System.nanoTime();
-                    double[] result = contender.call(Tasks::addOne, x);
-                    long elapsed = System.nanoTime() - t0;
-                    Tasks.checkAddOne(kind, x, result);
+                    long elapsed = timedAddOne(pool(kind, 1), kind, x);
                     if (r >= warm) {
                         samples.get(kind).add(elapsed / 1e6);
                     }
@@ -435,12 +425,7 @@ public final class Headline {
             for (int r = 0; r < warm + rounds; r++) {
                 StringBuilder line = new StringBuilder();
                 for (String kind : kinds) {
-                    Contender contender = pool(kind, 1);
-                    long t0 = System.nanoTime();
-                    double[] result = contender.call(Tasks::addOne, x);
-                    long elapsed = System.nanoTime() - t0;
-                    Tasks.checkAddOne(kind, x, result);
-                    record(samples, kind, r >= warm, elapsed, line);
+                    record(samples, kind, r >= warm, timedAddOne(pool(kind, 1), kind, x), line);
                 }
                 if (perRound) {
                     progress("sweep", Report.sizeLabel(n) + " " + roundLabel(r, warm, rounds) + line);
@@ -673,6 +658,15 @@ public final class Headline {
             samples.put(name, new Samples());
         }
         return samples;
+    }
+
+    /** One add_one round trip through {@code contender}, checked (outside the time); its nanoseconds. */
+    private static long timedAddOne(Contender contender, String name, double[] x) throws Exception {
+        long t0 = System.nanoTime();
+        double[] result = contender.call(Tasks::addOne, x);
+        long elapsed = System.nanoTime() - t0;
+        Tasks.checkAddOne(name, x, result);
+        return elapsed;
     }
 
     private static void record(Map<String, Samples> samples, String name, boolean measured, long nanos,
