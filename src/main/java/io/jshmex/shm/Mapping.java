@@ -218,6 +218,36 @@ public final class Mapping {
      * keeps this mapping open. It must not escape the caller.
      */
     public ByteBuffer scratchView(long offset, long bytes) {
+        checkWindow(offset, bytes);
+        return Views.wrap(dataAddress() + offset, bytes);
+    }
+
+    /**
+     * Copies {@code bytes} bytes of a primitive array (not a {@code boolean[]}), from its byte
+     * {@code arrayOffset} on, to data offset {@code offset}, while the caller keeps this mapping
+     * open (as for {@link #scratchView}). {@code stream} bypasses the cache: for large values.
+     */
+    public void copyFromArray(long offset, Object array, long arrayOffset, long bytes, boolean stream) {
+        checkWindow(offset, bytes);
+        Shm.copyFromArray(dataAddress() + offset, array, arrayOffset, bytes, stream);
+    }
+
+    /** The reverse of {@link #copyFromArray}: data bytes at {@code offset} into the array. */
+    public void copyToArray(long offset, Object array, long arrayOffset, long bytes, boolean stream) {
+        checkWindow(offset, bytes);
+        Shm.copyToArray(array, arrayOffset, dataAddress() + offset, bytes, stream);
+    }
+
+    /**
+     * Copies {@code bytes} bytes from native memory at {@code address} (a direct buffer's) to data
+     * offset {@code offset}, on the terms of {@link #copyFromArray}.
+     */
+    public void copyFromAddress(long offset, long address, long bytes, boolean stream) {
+        checkWindow(offset, bytes);
+        Shm.copyDisjoint(dataAddress() + offset, address, bytes, stream);
+    }
+
+    private void checkWindow(long offset, long bytes) {
         if (offset < 0 || bytes < 0 || offset > info.dataBytes() - bytes) {
             throw new IndexOutOfBoundsException("window [" + offset + ", " + (offset + bytes) + ") is outside the "
                 + info.dataBytes() + " data bytes of segment " + name());
@@ -225,7 +255,6 @@ public final class Mapping {
         if (state != OPEN) {
             throw new IllegalStateException("segment " + name() + " is closed");
         }
-        return Views.wrap(dataAddress() + offset, bytes);
     }
 
     private void acquire() {

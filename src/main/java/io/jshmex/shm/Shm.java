@@ -143,6 +143,53 @@ public final class Shm {
         ShmNative.copy_memory(to, from, length);
     }
 
+    /** Copies {@code length} bytes between native ranges that do not overlap; see {@link #copyFromArray}. */
+    static void copyDisjoint(long to, long from, long length, boolean stream) {
+        ShmNative.copy_disjoint(to, from, length, stream);
+    }
+
+    /**
+     * Copies bytes {@code [arrayOffset, arrayOffset + length)} of a primitive array (not a
+     * {@code boolean[]}) to native memory at {@code to}, in native byte order. With
+     * {@code stream} the destination bypasses the cache, which pays for large copies only.
+     */
+    static void copyFromArray(long to, Object array, long arrayOffset, long length, boolean stream) {
+        if (array instanceof double[]) {
+            ShmNative.copy_from_array(to, (double[]) array, arrayOffset, length, stream);
+        } else if (array instanceof long[]) {
+            ShmNative.copy_from_array(to, (long[]) array, arrayOffset, length, stream);
+        } else if (array instanceof int[]) {
+            ShmNative.copy_from_array(to, (int[]) array, arrayOffset, length, stream);
+        } else if (array instanceof float[]) {
+            ShmNative.copy_from_array(to, (float[]) array, arrayOffset, length, stream);
+        } else if (array instanceof short[]) {
+            ShmNative.copy_from_array(to, (short[]) array, arrayOffset, length, stream);
+        } else if (array instanceof char[]) {
+            ShmNative.copy_from_array(to, (char[]) array, arrayOffset, length, stream);
+        } else {
+            ShmNative.copy_from_array(to, (byte[]) array, arrayOffset, length, stream);
+        }
+    }
+
+    /** The reverse of {@link #copyFromArray}: {@code length} bytes at {@code from} into the array. */
+    static void copyToArray(Object array, long arrayOffset, long from, long length, boolean stream) {
+        if (array instanceof double[]) {
+            ShmNative.copy_to_array((double[]) array, arrayOffset, from, length, stream);
+        } else if (array instanceof long[]) {
+            ShmNative.copy_to_array((long[]) array, arrayOffset, from, length, stream);
+        } else if (array instanceof int[]) {
+            ShmNative.copy_to_array((int[]) array, arrayOffset, from, length, stream);
+        } else if (array instanceof float[]) {
+            ShmNative.copy_to_array((float[]) array, arrayOffset, from, length, stream);
+        } else if (array instanceof short[]) {
+            ShmNative.copy_to_array((short[]) array, arrayOffset, from, length, stream);
+        } else if (array instanceof char[]) {
+            ShmNative.copy_to_array((char[]) array, arrayOffset, from, length, stream);
+        } else {
+            ShmNative.copy_to_array((byte[]) array, arrayOffset, from, length, stream);
+        }
+    }
+
     /** Free bytes in {@code /dev/shm}, or -1 if that cannot be read. */
     public static long freeBytes() {
         long[] space = space();

@@ -2,6 +2,7 @@ package io.jshmex.shm;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.CriticalRegion;
 import org.bytedeco.javacpp.annotation.Namespace;
 import org.bytedeco.javacpp.annotation.Platform;
 
@@ -44,6 +45,67 @@ final class ShmNative {
     static native void fill_zero(@Cast("std::uintptr_t") long address, long length);
 
     static native void copy_memory(@Cast("std::uintptr_t") long to, @Cast("std::uintptr_t") long from, long length);
+
+    static native void copy_disjoint(@Cast("void*") long to, @Cast("const void*") long from, long length,
+                                     @Cast("bool") boolean stream);
+
+    // Heap arrays are pinned for the copy (GetPrimitiveArrayCritical), not copied by JNI first;
+    // callers keep each call to a few MB, since the garbage collector waits while one runs.
+    @CriticalRegion
+    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") byte[] array, long offset,
+                                       long length, @Cast("bool") boolean stream);
+
+    @CriticalRegion
+    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") short[] array, long offset,
+                                       long length, @Cast("bool") boolean stream);
+
+    @CriticalRegion
+    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") char[] array, long offset,
+                                       long length, @Cast("bool") boolean stream);
+
+    @CriticalRegion
+    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") int[] array, long offset,
+                                       long length, @Cast("bool") boolean stream);
+
+    @CriticalRegion
+    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") long[] array, long offset,
+                                       long length, @Cast("bool") boolean stream);
+
+    @CriticalRegion
+    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") float[] array, long offset,
+                                       long length, @Cast("bool") boolean stream);
+
+    @CriticalRegion
+    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") double[] array, long offset,
+                                       long length, @Cast("bool") boolean stream);
+
+    @CriticalRegion
+    static native void copy_to_array(@Cast("void*") byte[] array, long offset, @Cast("std::uintptr_t") long from,
+                                     long length, @Cast("bool") boolean stream);
+
+    @CriticalRegion
+    static native void copy_to_array(@Cast("void*") short[] array, long offset, @Cast("std::uintptr_t") long from,
+                                     long length, @Cast("bool") boolean stream);
+
+    @CriticalRegion
+    static native void copy_to_array(@Cast("void*") char[] array, long offset, @Cast("std::uintptr_t") long from,
+                                     long length, @Cast("bool") boolean stream);
+
+    @CriticalRegion
+    static native void copy_to_array(@Cast("void*") int[] array, long offset, @Cast("std::uintptr_t") long from,
+                                     long length, @Cast("bool") boolean stream);
+
+    @CriticalRegion
+    static native void copy_to_array(@Cast("void*") long[] array, long offset, @Cast("std::uintptr_t") long from,
+                                     long length, @Cast("bool") boolean stream);
+
+    @CriticalRegion
+    static native void copy_to_array(@Cast("void*") float[] array, long offset, @Cast("std::uintptr_t") long from,
+                                     long length, @Cast("bool") boolean stream);
+
+    @CriticalRegion
+    static native void copy_to_array(@Cast("void*") double[] array, long offset, @Cast("std::uintptr_t") long from,
+                                     long length, @Cast("bool") boolean stream);
 
     static native void space(String dir, long[] out);
 

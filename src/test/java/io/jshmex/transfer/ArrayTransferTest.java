@@ -9,7 +9,6 @@ import io.jshmex.transfer.TestValues.ArrayType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -83,13 +82,19 @@ class ArrayTransferTest extends LeakCheckedTest {
         }
     }
 
-    @Test
-    void shouldDeliverArrayOfSeveralMegabytesBitExact() throws Exception {
-        for (ArrayType type : new ArrayType[] {ArrayType.DOUBLE, ArrayType.BOOLEAN, ArrayType.CHAR}) {
-            Object sent = type.filled(type.lengthFor(6 << 20) + 3, 11);
+    /**
+     * Just under the size from which copies bypass the cache, and over it across several chunks
+     * with a tail that is not a whole cache line: every element arrives, in both directions.
+     */
+    @ParameterizedTest
+    @EnumSource(ArrayType.class)
+    void shouldDeliverArraysOfSeveralMegabytesBitExact(ArrayType type) throws Exception {
+        int[] lengths = {type.lengthFor(Copier.STREAM_AT_LEAST - 1), type.lengthFor(9 << 20) + 3};
+        for (int length : lengths) {
+            Object sent = type.filled(length, 11);
             try (LinkPair link = new LinkPair()) {
-                assertSameArray(sent, link.toWorker(sent), type + " parent to worker");
-                assertSameArray(sent, link.toParent(sent), type + " worker to parent");
+                assertSameArray(sent, link.toWorker(sent), type + "[" + length + "] parent to worker");
+                assertSameArray(sent, link.toParent(sent), type + "[" + length + "] worker to parent");
             }
         }
     }
