@@ -2,6 +2,7 @@ package io.jshmex.bench;
 
 import io.jshmex.ProcessPoolExecutor;
 import io.jshmex.SerializableFunction;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -71,6 +72,23 @@ abstract class Contender implements AutoCloseable {
      * machine runs short, and then every figure measures the kernel's reclaim instead.
      */
     static final String WORKER_HEAP = "-Xmx2g";
+    /**
+     * Every worker of both pools runs the collector this program runs with (a {@code -XX:+Use...GC}
+     * flag on its command line, else the JVM's default), so that a run compares transfers, not
+     * collectors.
+     */
+    static final List<String> WORKER_JVM_ARGS = workerJvmArgs();
+
+    private static List<String> workerJvmArgs() {
+        List<String> args = new ArrayList<>();
+        args.add(WORKER_HEAP);
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.matches("-XX:\\+Use\\w+GC")) {
+                args.add(arg);
+            }
+        }
+        return List.copyOf(args);
+    }
     /** Only in the memory case: add_one with NativeShm input and output made once (a jshmex pool). */
     static final String JSHMEX_ZERO_COPY = "jshmex zero-copy";
 
@@ -102,7 +120,7 @@ abstract class Contender implements AutoCloseable {
         Jshmex(String name, int workers, long threshold) {
             super(name, workers);
             pool = ProcessPoolExecutor.builder().maxWorkers(workers).shmThresholdBytes(threshold)
-                .jvmArgs(WORKER_HEAP).build();
+                .jvmArgs(WORKER_JVM_ARGS.toArray(new String[0])).build();
             pool.prestartAllWorkers();
         }
 

@@ -6,6 +6,7 @@ import io.jshmex.SerializableCallable;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.DoubleBuffer;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +26,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * The README's headline: jshmex against a plain Java-serialization process pool and against
@@ -105,7 +107,8 @@ public final class Headline {
         describeRun();
         titleCases();
         progress("run", "cases " + String.join(",", options.cases) + (options.quick ? " (quick)" : "") + " on "
-            + run.get("cpus") + " CPUs, " + run.get("java") + "; load average " + run.get("load_before"));
+            + run.get("cpus") + " CPUs, " + run.get("java") + ", collector " + run.get("gc")
+            + " (every JVM of the run); load average " + run.get("load_before"));
         try {
             timed("start", this::start);
             if (options.has("addone") || options.has("zerocopy") || options.has("allocreturn")) {
@@ -795,6 +798,8 @@ public final class Headline {
         run.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         run.put("java_version", System.getProperty("java.version"));
         run.put("jvm_args", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        run.put("gc", ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName)
+            .collect(Collectors.joining(" + ")));
         run.put("load_before", loadAverage());
     }
 

@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The baseline jshmex is measured against: a plain process pool that moves everything by Java
@@ -27,8 +29,9 @@ public final class SerializationPool implements AutoCloseable {
     static final int BUFFER_BYTES = 64 * 1024;
 
     /** The JVM flags jshmex gives its workers (and the benchmark's heap for both), so that both pools start the same kind of JVM. */
-    static final List<String> WORKER_JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED",
-        "-XX:+ExitOnOutOfMemoryError", Contender.WORKER_HEAP);
+    static final List<String> WORKER_JVM_FLAGS = Stream.concat(
+        Stream.of("--enable-native-access=ALL-UNNAMED", "-XX:+ExitOnOutOfMemoryError"),
+        Contender.WORKER_JVM_ARGS.stream()).collect(Collectors.toUnmodifiableList());
 
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private final List<Child> children = new ArrayList<>();
