@@ -149,44 +149,73 @@ public final class Shm {
     }
 
     /**
+     * Bytes per native call that holds a heap array pinned: while one runs, a collection that
+     * another thread needs must wait (JDK 17's GC locker), so each stays at about 0.1 ms.
+     */
+    private static final long PINNED_PIECE_BYTES = 1 << 20;
+
+    /**
      * Copies bytes {@code [arrayOffset, arrayOffset + length)} of a primitive array (not a
      * {@code boolean[]}) to native memory at {@code to}, in native byte order. With
      * {@code stream} the destination bypasses the cache, which pays for large copies only.
      */
     static void copyFromArray(long to, Object array, long arrayOffset, long length, boolean stream) {
-        if (array instanceof double[]) {
-            ShmNative.copy_from_array(to, (double[]) array, arrayOffset, length, stream);
-        } else if (array instanceof long[]) {
-            ShmNative.copy_from_array(to, (long[]) array, arrayOffset, length, stream);
-        } else if (array instanceof int[]) {
-            ShmNative.copy_from_array(to, (int[]) array, arrayOffset, length, stream);
-        } else if (array instanceof float[]) {
-            ShmNative.copy_from_array(to, (float[]) array, arrayOffset, length, stream);
-        } else if (array instanceof short[]) {
-            ShmNative.copy_from_array(to, (short[]) array, arrayOffset, length, stream);
-        } else if (array instanceof char[]) {
-            ShmNative.copy_from_array(to, (char[]) array, arrayOffset, length, stream);
-        } else {
-            ShmNative.copy_from_array(to, (byte[]) array, arrayOffset, length, stream);
+        for (long done = 0; done < length; done += PINNED_PIECE_BYTES) {
+            long piece = Math.min(PINNED_PIECE_BYTES, length - done);
+            pinnedCopy(true, array, arrayOffset + done, to + done, piece, stream);
         }
     }
 
     /** The reverse of {@link #copyFromArray}: {@code length} bytes at {@code from} into the array. */
     static void copyToArray(Object array, long arrayOffset, long from, long length, boolean stream) {
+        for (long done = 0; done < length; done += PINNED_PIECE_BYTES) {
+            long piece = Math.min(PINNED_PIECE_BYTES, length - done);
+            pinnedCopy(false, array, arrayOffset + done, from + done, piece, stream);
+        }
+    }
+
+    private static void pinnedCopy(boolean fromArray, Object array, long arrayOffset, long address, long length,
+                                   boolean stream) {
         if (array instanceof double[]) {
-            ShmNative.copy_to_array((double[]) array, arrayOffset, from, length, stream);
+            if (fromArray) {
+                ShmNative.copy_from_array(address, (double[]) array, arrayOffset, length, stream);
+            } else {
+                ShmNative.copy_to_array((double[]) array, arrayOffset, address, length, stream);
+            }
         } else if (array instanceof long[]) {
-            ShmNative.copy_to_array((long[]) array, arrayOffset, from, length, stream);
+            if (fromArray) {
+                ShmNative.copy_from_array(address, (long[]) array, arrayOffset, length, stream);
+            } else {
+                ShmNative.copy_to_array((long[]) array, arrayOffset, address, length, stream);
+            }
         } else if (array instanceof int[]) {
-            ShmNative.copy_to_array((int[]) array, arrayOffset, from, length, stream);
+            if (fromArray) {
+                ShmNative.copy_from_array(address, (int[]) array, arrayOffset, length, stream);
+            } else {
+                ShmNative.copy_to_array((int[]) array, arrayOffset, address, length, stream);
+            }
         } else if (array instanceof float[]) {
-            ShmNative.copy_to_array((float[]) array, arrayOffset, from, length, stream);
+            if (fromArray) {
+                ShmNative.copy_from_array(address, (float[]) array, arrayOffset, length, stream);
+            } else {
+                ShmNative.copy_to_array((float[]) array, arrayOffset, address, length, stream);
+            }
         } else if (array instanceof short[]) {
-            ShmNative.copy_to_array((short[]) array, arrayOffset, from, length, stream);
+            if (fromArray) {
+                ShmNative.copy_from_array(address, (short[]) array, arrayOffset, length, stream);
+            } else {
+                ShmNative.copy_to_array((short[]) array, arrayOffset, address, length, stream);
+            }
         } else if (array instanceof char[]) {
-            ShmNative.copy_to_array((char[]) array, arrayOffset, from, length, stream);
+            if (fromArray) {
+                ShmNative.copy_from_array(address, (char[]) array, arrayOffset, length, stream);
+            } else {
+                ShmNative.copy_to_array((char[]) array, arrayOffset, address, length, stream);
+            }
+        } else if (fromArray) {
+            ShmNative.copy_from_array(address, (byte[]) array, arrayOffset, length, stream);
         } else {
-            ShmNative.copy_to_array((byte[]) array, arrayOffset, from, length, stream);
+            ShmNative.copy_to_array((byte[]) array, arrayOffset, address, length, stream);
         }
     }
 

@@ -50,7 +50,7 @@ final class ShmNative {
                                      @Cast("bool") boolean stream);
 
     // Heap arrays are pinned for the copy (GetPrimitiveArrayCritical), not copied by JNI first;
-    // callers keep each call to a few MB, since the garbage collector waits while one runs.
+    // Shm.copyFromArray keeps each call to 1 MB, since a collection waits while one runs.
     @CriticalRegion
     static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") byte[] array, long offset,
                                        long length, @Cast("bool") boolean stream);
