@@ -2,6 +2,9 @@ package io.jshmex.bench.jmh;
 
 import io.jshmex.NativeShm;
 import io.jshmex.ShmSegment;
+import io.jshmex.shm.Mapping;
+import io.jshmex.shm.SegmentDescriptor;
+import io.jshmex.shm.SegmentNames;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -18,7 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Why jshmex reuses its transfer memory: copying 160 MB into a fresh segment pays a page fault per
- * 4 KiB page, into a segment already touched it is a plain memory copy.
+ * 4 KiB page, into a segment already touched it is a plain memory copy. And why it copies large
+ * values itself: the JDK's copy between a heap array and a direct buffer against the library's
+ * copy with stores that bypass the cache, both ways, into memory already touched.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -30,7 +35,9 @@ public class CopyBenchmark {
     static final int DOUBLES = 20_000_000;
 
     private double[] data;
+    private double[] back;
     private ShmSegment reused;
+    private Mapping block;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -40,11 +47,15 @@ public class CopyBenchmark {
         }
         reused = NativeShm.create(DOUBLES * 8L);
         reused.asDoubleBuffer().put(data);
+        back = new double[DOUBLES];
+        block = Mapping.create(SegmentNames.generate(), DOUBLES * 8L, SegmentDescriptor.TYPE_DOUBLE, DOUBLES);
+        block.copyFromArray(0, data, 0, DOUBLES * 8L, false);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         reused.close();
+        block.close();
     }
 
     @Benchmark
@@ -57,5 +68,28 @@ public class CopyBenchmark {
     @Benchmark
     public double reusedSegment() {
         return reused.asDoubleBuffer().put(data).get(DOUBLES - 1);
+    }
+
+    @Benchmark
+    public double intoSegmentJdkCopy() {
+        return block.scratchView(0, DOUBLES * 8L).asDoubleBuffer().put(data).get(DOUBLES - 1);
+    }
+
+    @Benchmark
+    public double intoSegmentStreamed() {
+        block.copyFromArray(0, data, 0, DOUBLES * 8L, true);
+        return block.scratchView((DOUBLES - 1) * 8L, 8).getDouble(0);
+    }
+
+    @Benchmark
+    public double outOfSegmentJdkCopy() {
+        block.scratchView(0, DOUBLES * 8L).asDoubleBuffer().get(back);
+        return back[DOUBLES - 1];
+    }
+
+    @Benchmark
+    public double outOfSegmentStreamed() {
+        block.copyToArray(0, back, 0, DOUBLES * 8L, true);
+        return back[DOUBLES - 1];
     }
 }
