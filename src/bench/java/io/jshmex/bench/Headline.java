@@ -593,7 +593,9 @@ public final class Headline {
     private long[] probe(String kind, int n, int warm, int rounds) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> jvmArgs = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        // the probe's own heap is measured: it grows as the job needs, not pre-touched like ours
+        List<String> jvmArgs = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+            .filter(a -> !a.startsWith("-Xms") && !a.equals("-XX:+AlwaysPreTouch")).collect(Collectors.toList());
         command.addAll(jvmArgs);
         if (jvmArgs.stream().noneMatch(a -> a.startsWith("--enable-native-access"))) {
             command.add("--enable-native-access=ALL-UNNAMED");
