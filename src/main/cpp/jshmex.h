@@ -369,14 +369,17 @@ inline void copy_disjoint(void* to, const void* from, long long length, bool str
     std::memcpy(d, s, n);
 }
 
-// Bytes [offset, offset + length) of a Java primitive array (pinned by the caller) to `to`.
-inline void copy_from_array(std::uintptr_t to, const void* array, long long offset, long long length, bool stream) {
-    copy_disjoint(reinterpret_cast<void*>(to), static_cast<const char*>(array) + offset, length, stream);
-}
-
-// `length` bytes from `from` into a Java primitive array (pinned by the caller) at byte `offset`.
-inline void copy_to_array(void* array, long long offset, std::uintptr_t from, long long length, bool stream) {
-    copy_disjoint(static_cast<char*>(array) + offset, reinterpret_cast<const void*>(from), length, stream);
+// Copies `length` bytes between a Java primitive array (pinned by the caller), from its byte
+// `offset` on, and native memory at `address`: into the array with `into_array`, out of it
+// otherwise.
+inline void copy_array(void* array, long long offset, std::uintptr_t address, long long length, bool into_array,
+                       bool stream) {
+    char* at = static_cast<char*>(array) + offset;
+    if (into_array) {
+        copy_disjoint(at, reinterpret_cast<const void*>(address), length, stream);
+    } else {
+        copy_disjoint(reinterpret_cast<void*>(address), at, length, stream);
+    }
 }
 
 // Free and total bytes of the file system at `dir` ({free, total}).

@@ -601,12 +601,12 @@ void test_copy_disjoint() {
             }
         }
     }
-    // the array entry points count the offset in bytes from the array's start
+    // the array entry point counts the offset in bytes from the array's start, both ways
     std::vector<unsigned char> out(256, 0);
-    copy_from_array(reinterpret_cast<std::uintptr_t>(out.data()), src.data(), 100, 200, true);
+    copy_array(src.data(), 100, reinterpret_cast<std::uintptr_t>(out.data()), 200, false, true);
     CHECK(std::memcmp(out.data(), src.data() + 100, 200) == 0);
     std::vector<unsigned char> back(512, 0);
-    copy_to_array(back.data(), 300, reinterpret_cast<std::uintptr_t>(out.data()), 200, true);
+    copy_array(back.data(), 300, reinterpret_cast<std::uintptr_t>(out.data()), 200, true, true);
     CHECK(std::memcmp(back.data() + 300, src.data() + 100, 200) == 0);
     CHECK(back[299] == 0);
 }

@@ -229,13 +229,13 @@ public final class Mapping {
      */
     public void copyFromArray(long offset, Object array, long arrayOffset, long bytes, boolean stream) {
         checkWindow(offset, bytes);
-        Shm.copyFromArray(dataAddress() + offset, array, arrayOffset, bytes, stream);
+        Shm.copyArray(false, array, arrayOffset, dataAddress() + offset, bytes, stream);
     }
 
     /** The reverse of {@link #copyFromArray}: data bytes at {@code offset} into the array. */
     public void copyToArray(long offset, Object array, long arrayOffset, long bytes, boolean stream) {
         checkWindow(offset, bytes);
-        Shm.copyToArray(array, arrayOffset, dataAddress() + offset, bytes, stream);
+        Shm.copyArray(true, array, arrayOffset, dataAddress() + offset, bytes, stream);
     }
 
     /**

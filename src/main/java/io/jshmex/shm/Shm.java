@@ -143,7 +143,7 @@ public final class Shm {
         ShmNative.copy_memory(to, from, length);
     }
 
-    /** Copies {@code length} bytes between native ranges that do not overlap; see {@link #copyFromArray}. */
+    /** Copies {@code length} bytes between native ranges that do not overlap; see {@link #copyArray}. */
     static void copyDisjoint(long to, long from, long length, boolean stream) {
         ShmNative.copy_disjoint(to, from, length, stream);
     }
@@ -155,67 +155,35 @@ public final class Shm {
     private static final long PINNED_PIECE_BYTES = 1 << 20;
 
     /**
-     * Copies bytes {@code [arrayOffset, arrayOffset + length)} of a primitive array (not a
-     * {@code boolean[]}) to native memory at {@code to}, in native byte order. With
-     * {@code stream} the destination bypasses the cache, which pays for large copies only.
+     * Copies {@code length} bytes between a primitive array (not a {@code boolean[]}), from its
+     * byte {@code arrayOffset} on, and native memory at {@code address}, in native byte order:
+     * into the array with {@code intoArray}, out of it otherwise. With {@code stream} the
+     * destination bypasses the cache, which pays for large copies only.
      */
-    static void copyFromArray(long to, Object array, long arrayOffset, long length, boolean stream) {
+    static void copyArray(boolean intoArray, Object array, long arrayOffset, long address, long length,
+                          boolean stream) {
         for (long done = 0; done < length; done += PINNED_PIECE_BYTES) {
             long piece = Math.min(PINNED_PIECE_BYTES, length - done);
-            pinnedCopy(true, array, arrayOffset + done, to + done, piece, stream);
+            pinnedCopy(intoArray, array, arrayOffset + done, address + done, piece, stream);
         }
     }
 
-    /** The reverse of {@link #copyFromArray}: {@code length} bytes at {@code from} into the array. */
-    static void copyToArray(Object array, long arrayOffset, long from, long length, boolean stream) {
-        for (long done = 0; done < length; done += PINNED_PIECE_BYTES) {
-            long piece = Math.min(PINNED_PIECE_BYTES, length - done);
-            pinnedCopy(false, array, arrayOffset + done, from + done, piece, stream);
-        }
-    }
-
-    private static void pinnedCopy(boolean fromArray, Object array, long arrayOffset, long address, long length,
+    private static void pinnedCopy(boolean intoArray, Object array, long arrayOffset, long address, long length,
                                    boolean stream) {
         if (array instanceof double[]) {
-            if (fromArray) {
-                ShmNative.copy_from_array(address, (double[]) array, arrayOffset, length, stream);
-            } else {
-                ShmNative.copy_to_array((double[]) array, arrayOffset, address, length, stream);
-            }
+            ShmNative.copy_array((double[]) array, arrayOffset, address, length, intoArray, stream);
         } else if (array instanceof long[]) {
-            if (fromArray) {
-                ShmNative.copy_from_array(address, (long[]) array, arrayOffset, length, stream);
-            } else {
-                ShmNative.copy_to_array((long[]) array, arrayOffset, address, length, stream);
-            }
+            ShmNative.copy_array((long[]) array, arrayOffset, address, length, intoArray, stream);
         } else if (array instanceof int[]) {
-            if (fromArray) {
-                ShmNative.copy_from_array(address, (int[]) array, arrayOffset, length, stream);
-            } else {
-                ShmNative.copy_to_array((int[]) array, arrayOffset, address, length, stream);
-            }
+            ShmNative.copy_array((int[]) array, arrayOffset, address, length, intoArray, stream);
         } else if (array instanceof float[]) {
-            if (fromArray) {
-                ShmNative.copy_from_array(address, (float[]) array, arrayOffset, length, stream);
-            } else {
-                ShmNative.copy_to_array((float[]) array, arrayOffset, address, length, stream);
-            }
+            ShmNative.copy_array((float[]) array, arrayOffset, address, length, intoArray, stream);
         } else if (array instanceof short[]) {
-            if (fromArray) {
-                ShmNative.copy_from_array(address, (short[]) array, arrayOffset, length, stream);
-            } else {
-                ShmNative.copy_to_array((short[]) array, arrayOffset, address, length, stream);
-            }
+            ShmNative.copy_array((short[]) array, arrayOffset, address, length, intoArray, stream);
         } else if (array instanceof char[]) {
-            if (fromArray) {
-                ShmNative.copy_from_array(address, (char[]) array, arrayOffset, length, stream);
-            } else {
-                ShmNative.copy_to_array((char[]) array, arrayOffset, address, length, stream);
-            }
-        } else if (fromArray) {
-            ShmNative.copy_from_array(address, (byte[]) array, arrayOffset, length, stream);
+            ShmNative.copy_array((char[]) array, arrayOffset, address, length, intoArray, stream);
         } else {
-            ShmNative.copy_to_array((byte[]) array, arrayOffset, address, length, stream);
+            ShmNative.copy_array((byte[]) array, arrayOffset, address, length, intoArray, stream);
         }
     }
 

@@ -50,62 +50,34 @@ final class ShmNative {
                                      @Cast("bool") boolean stream);
 
     // Heap arrays are pinned for the copy (GetPrimitiveArrayCritical), not copied by JNI first;
-    // Shm.copyFromArray keeps each call to 1 MB, since a collection waits while one runs.
+    // Shm keeps each call to 1 MiB, since a collection waits while one runs.
     @CriticalRegion
-    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") byte[] array, long offset,
-                                       long length, @Cast("bool") boolean stream);
+    static native void copy_array(@Cast("void*") byte[] array, long offset, @Cast("std::uintptr_t") long address,
+                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
 
     @CriticalRegion
-    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") short[] array, long offset,
-                                       long length, @Cast("bool") boolean stream);
+    static native void copy_array(@Cast("void*") short[] array, long offset, @Cast("std::uintptr_t") long address,
+                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
 
     @CriticalRegion
-    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") char[] array, long offset,
-                                       long length, @Cast("bool") boolean stream);
+    static native void copy_array(@Cast("void*") char[] array, long offset, @Cast("std::uintptr_t") long address,
+                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
 
     @CriticalRegion
-    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") int[] array, long offset,
-                                       long length, @Cast("bool") boolean stream);
+    static native void copy_array(@Cast("void*") int[] array, long offset, @Cast("std::uintptr_t") long address,
+                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
 
     @CriticalRegion
-    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") long[] array, long offset,
-                                       long length, @Cast("bool") boolean stream);
+    static native void copy_array(@Cast("void*") long[] array, long offset, @Cast("std::uintptr_t") long address,
+                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
 
     @CriticalRegion
-    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") float[] array, long offset,
-                                       long length, @Cast("bool") boolean stream);
+    static native void copy_array(@Cast("void*") float[] array, long offset, @Cast("std::uintptr_t") long address,
+                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
 
     @CriticalRegion
-    static native void copy_from_array(@Cast("std::uintptr_t") long to, @Cast("const void*") double[] array, long offset,
-                                       long length, @Cast("bool") boolean stream);
-
-    @CriticalRegion
-    static native void copy_to_array(@Cast("void*") byte[] array, long offset, @Cast("std::uintptr_t") long from,
-                                     long length, @Cast("bool") boolean stream);
-
-    @CriticalRegion
-    static native void copy_to_array(@Cast("void*") short[] array, long offset, @Cast("std::uintptr_t") long from,
-                                     long length, @Cast("bool") boolean stream);
-
-    @CriticalRegion
-    static native void copy_to_array(@Cast("void*") char[] array, long offset, @Cast("std::uintptr_t") long from,
-                                     long length, @Cast("bool") boolean stream);
-
-    @CriticalRegion
-    static native void copy_to_array(@Cast("void*") int[] array, long offset, @Cast("std::uintptr_t") long from,
-                                     long length, @Cast("bool") boolean stream);
-
-    @CriticalRegion
-    static native void copy_to_array(@Cast("void*") long[] array, long offset, @Cast("std::uintptr_t") long from,
-                                     long length, @Cast("bool") boolean stream);
-
-    @CriticalRegion
-    static native void copy_to_array(@Cast("void*") float[] array, long offset, @Cast("std::uintptr_t") long from,
-                                     long length, @Cast("bool") boolean stream);
-
-    @CriticalRegion
-    static native void copy_to_array(@Cast("void*") double[] array, long offset, @Cast("std::uintptr_t") long from,
-                                     long length, @Cast("bool") boolean stream);
+    static native void copy_array(@Cast("void*") double[] array, long offset, @Cast("std::uintptr_t") long address,
+                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
 
     static native void space(String dir, long[] out);
 
