@@ -226,6 +226,9 @@ public final class Mapping {
      * Copies {@code bytes} bytes of a primitive array (not a {@code boolean[]}), from its byte
      * {@code arrayOffset} on, to data offset {@code offset}, while the caller keeps this mapping
      * open (as for {@link #scratchView}). {@code stream} bypasses the cache: for large values.
+     *
+     * @throws IndexOutOfBoundsException if the range is outside the data
+     * @throws IllegalStateException if the mapping has been closed
      */
     public void copyFromArray(long offset, Object array, long arrayOffset, long bytes, boolean stream) {
         checkWindow(offset, bytes);
