@@ -224,21 +224,33 @@ public final class Mapping {
 
     /**
      * Copies {@code bytes} bytes of a primitive array (not a {@code boolean[]}), from its byte
-     * {@code arrayOffset} on, to data offset {@code offset}, while the caller keeps this mapping
-     * open (as for {@link #scratchView}). {@code stream} bypasses the cache: for large values.
+     * {@code arrayOffset} on, to data offset {@code offset}, in native byte order, while the
+     * caller keeps this mapping open (as for {@link #scratchView}): by native code with the array
+     * pinned where {@link Shm#PINNED_COPIES}, and then {@code stream} bypasses the cache (for
+     * large values); by the JDK's copy elsewhere.
      *
      * @throws IndexOutOfBoundsException if the range is outside the data
+     * @throws IllegalArgumentException if the array's range is not in whole elements
      * @throws IllegalStateException if the mapping has been closed
      */
     public void copyFromArray(long offset, Object array, long arrayOffset, long bytes, boolean stream) {
-        checkWindow(offset, bytes);
-        Shm.copyArray(false, array, arrayOffset, dataAddress() + offset, bytes, stream);
+        copyArray(false, offset, array, arrayOffset, bytes, stream);
     }
 
     /** The reverse of {@link #copyFromArray}: data bytes at {@code offset} into the array. */
     public void copyToArray(long offset, Object array, long arrayOffset, long bytes, boolean stream) {
+        copyArray(true, offset, array, arrayOffset, bytes, stream);
+    }
+
+    private void copyArray(boolean intoArray, long offset, Object array, long arrayOffset, long bytes,
+                           boolean stream) {
         checkWindow(offset, bytes);
-        Shm.copyArray(true, array, arrayOffset, dataAddress() + offset, bytes, stream);
+        ArrayViews.checkWholeElements(array, arrayOffset, bytes);
+        if (Shm.PINNED_COPIES) {
+            Shm.copyArray(intoArray, array, arrayOffset, dataAddress() + offset, bytes, stream);
+        } else {
+            ArrayViews.copy(intoArray, Views.wrap(dataAddress() + offset, bytes), array, arrayOffset, bytes);
+        }
     }
 
     /**

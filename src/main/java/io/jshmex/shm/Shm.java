@@ -5,6 +5,7 @@ import io.jshmex.SegmentExistsException;
 import io.jshmex.SegmentNotFoundException;
 import io.jshmex.ShmException;
 import io.jshmex.ShmSpaceException;
+import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.Locale;
 
@@ -149,10 +150,29 @@ public final class Shm {
     }
 
     /**
-     * Bytes per native call that holds a heap array pinned: while one runs, a collection that
-     * another thread needs must wait (JDK 17's GC locker), so each stays at about 0.1 ms.
+     * Bytes per native call that holds a heap array pinned, about 0.1 ms of copying, so that a
+     * region stays pinned only briefly.
      */
     private static final long PINNED_PIECE_BYTES = 1 << 20;
+
+    /**
+     * Whether heap arrays are copied by native code while pinned ({@link #copyArray}), which is
+     * faster than the JDK's own copy for large arrays. Only where pinning holds up nobody: G1 on
+     * JDK 22 and later pins the array's region alone. Elsewhere the JDK's GC locker stops every
+     * collection while any array is pinned, and on JDK 17 an allocation that waited for it three
+     * times fails with an OutOfMemoryError, which back-to-back copies of two slots provoked in a
+     * test. {@code -Djshmex.pinnedCopies=true|false} decides instead.
+     */
+    public static final boolean PINNED_COPIES = pinnedCopies();
+
+    private static boolean pinnedCopies() {
+        String forced = System.getProperty("jshmex.pinnedCopies");
+        if (forced != null) {
+            return Boolean.parseBoolean(forced.trim());
+        }
+        return Runtime.version().feature() >= 22 && ManagementFactory.getGarbageCollectorMXBeans().stream()
+            .anyMatch(gc -> gc.getName().startsWith("G1 "));
+    }
 
     /**
      * Copies {@code length} bytes between a primitive array (not a {@code boolean[]}), from its

@@ -68,6 +68,10 @@ class MappingTest extends LeakCheckedTest {
                 () -> mapping.copyFromArray(8L * n + 1, new long[8], 0, 64, true), "a window past the end");
             assertThrows(IndexOutOfBoundsException.class,
                 () -> mapping.copyToArray(-1, new long[8], 0, 64, false), "a negative offset");
+            assertThrows(IllegalArgumentException.class,
+                () -> mapping.copyToArray(0, new long[8], 4, 16, true), "half a long into the array");
+            assertThrows(IllegalArgumentException.class,
+                () -> mapping.copyFromArray(0, new int[8], 0, 6, false), "a length of one and a half ints");
         } finally {
             mapping.close();
         }
