@@ -4,8 +4,8 @@ import java.nio.ByteBuffer;
 
 /**
  * The JDK's own copy between a primitive array and native memory, through a typed view of the
- * memory: what {@link Mapping#copyFromArray} does where heap arrays are not pinned
- * ({@link Shm#PINNED_COPIES}).
+ * memory: how {@link Mapping#copyFromArray} copies unless heap arrays are pinned for a native
+ * copy ({@link Shm#PINNED_COPIES}).
  */
 final class ArrayViews {
     private ArrayViews() {

@@ -225,9 +225,9 @@ public final class Mapping {
     /**
      * Copies {@code bytes} bytes of a primitive array (not a {@code boolean[]}), from its byte
      * {@code arrayOffset} on, to data offset {@code offset}, in native byte order, while the
-     * caller keeps this mapping open (as for {@link #scratchView}): by native code with the array
-     * pinned where {@link Shm#PINNED_COPIES}, and then {@code stream} bypasses the cache (for
-     * large values); by the JDK's copy elsewhere.
+     * caller keeps this mapping open (as for {@link #scratchView}): by the JDK's copy, or by
+     * native code with the array pinned if {@link Shm#PINNED_COPIES}, and then {@code stream}
+     * bypasses the cache (for large values).
      *
      * @throws IndexOutOfBoundsException if the range is outside the data
      * @throws IllegalArgumentException if the array's range is not in whole elements

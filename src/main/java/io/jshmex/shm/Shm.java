@@ -5,7 +5,6 @@ import io.jshmex.SegmentExistsException;
 import io.jshmex.SegmentNotFoundException;
 import io.jshmex.ShmException;
 import io.jshmex.ShmSpaceException;
-import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.Locale;
 
@@ -156,23 +155,15 @@ public final class Shm {
     private static final long PINNED_PIECE_BYTES = 1 << 20;
 
     /**
-     * Whether heap arrays are copied by native code while pinned ({@link #copyArray}), which is
-     * faster than the JDK's own copy for large arrays. Only where pinning holds up nobody: G1 on
-     * JDK 22 and later pins the array's region alone. Elsewhere the JDK's GC locker stops every
-     * collection while any array is pinned, and on JDK 17 an allocation that waited for it three
-     * times fails with an OutOfMemoryError, which back-to-back copies of two slots provoked in a
-     * test. {@code -Djshmex.pinnedCopies=true|false} decides instead.
+     * Whether heap arrays are copied by native code while pinned ({@link #copyArray}), off unless
+     * {@code -Djshmex.pinnedCopies=true}. On JDK 17 with G1 it copies 160 MB in about 0.7x the
+     * time of the JDK's own copy (JMH {@code CopyBenchmark}), but a pinned array stops every
+     * collection (the GC locker), and an allocation that waits for it three times fails: two
+     * slots copying back to back made a 32 MB allocation fail with an OutOfMemoryError
+     * ({@code PinnedCopyGcTest}). On JDK 25, where G1 pins a region alone, the JDK's copy is as
+     * fast. So the JDK copies by default.
      */
-    public static final boolean PINNED_COPIES = pinnedCopies();
-
-    private static boolean pinnedCopies() {
-        String forced = System.getProperty("jshmex.pinnedCopies");
-        if (forced != null) {
-            return Boolean.parseBoolean(forced.trim());
-        }
-        return Runtime.version().feature() >= 22 && ManagementFactory.getGarbageCollectorMXBeans().stream()
-            .anyMatch(gc -> gc.getName().startsWith("G1 "));
-    }
+    public static final boolean PINNED_COPIES = Boolean.getBoolean("jshmex.pinnedCopies");
 
     /**
      * Copies {@code length} bytes between a primitive array (not a {@code boolean[]}), from its

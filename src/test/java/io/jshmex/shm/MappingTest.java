@@ -57,6 +57,15 @@ class MappingTest extends LeakCheckedTest {
                 }
                 assertEquals(0, back[7 + 4 * (n - 3)], "a short after the copied range was written");
 
+                // the pinned native copy, whichever way this JVM copies by default
+                double[] pinnedBack = new double[n];
+                Shm.copyArray(true, pinnedBack, 8, mapping.dataAddress() + 5, 8L * (n - 3), stream);
+                assertEquals(doubles[3], pinnedBack[1], "first element copied by the pinned path");
+                assertEquals(doubles[n - 1], pinnedBack[n - 3], "last element copied by the pinned path");
+                assertEquals(0, pinnedBack[n - 2], "an element after the pinned copy was written");
+                Shm.copyArray(false, pinnedBack, 8, mapping.dataAddress() + 5, 8L * (n - 3), stream);
+                assertEquals(doubles[4], mapping.scratchView(5 + 8, 8).getDouble(0), "pinned copy into the mapping");
+
                 ByteBuffer direct = ByteBuffer.allocateDirect(1000);
                 for (int i = 0; i < 1000; i++) {
                     direct.put(i, (byte) (i * 7));

@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
 /**
  * While two slots copy large arrays without pause, threads that allocate hard and need collection
  * after collection must get their memory, the slots' own 32 MB arrays included: no
- * OutOfMemoryError, and every value arrives intact. On JDK 17 with arrays pinned for the native
- * copy, this failed within seconds (G1: "Retried waiting for GCLocker too often allocating
- * 4194306 words", a slot decoding its result); hence copies pin only where the collector pins a
- * region alone ({@code Shm.PINNED_COPIES}). The test runs whichever way this JVM copies.
+ * OutOfMemoryError, and every value arrives intact. With arrays pinned for a native copy
+ * ({@code -Djshmex.pinnedCopies=true}), this fails within seconds on JDK 17 (G1: "Retried waiting
+ * for GCLocker too often allocating 4194306 words", a slot decoding its result); that is why the
+ * JDK copies heap arrays by default. The test runs whichever way this JVM copies.
  */
 class PinnedCopyGcTest extends LeakCheckedTest {
     private static final int DOUBLES = 4 << 20;
