@@ -77,7 +77,7 @@ class PinnedCopyGcTest extends LeakCheckedTest {
         int rounds = 0;
         long end = System.nanoTime() + RUN_NANOS;
         while (System.nanoTime() < end) {
-            double[] back = get(pool.submit(PinnedCopyGcTest::plusOne, sent));
+            double[] back = get(pool.submit(PoolValueTransferTest::addOne, sent));
             for (int i = 0; i < DOUBLES; i++) {
                 if (back[i] != sent[i] + 1) {
                     assertEquals(sent[i] + 1, back[i], "element " + i + " of round " + rounds);
@@ -86,14 +86,6 @@ class PinnedCopyGcTest extends LeakCheckedTest {
             rounds++;
         }
         return rounds;
-    }
-
-    static double[] plusOne(double[] x) {
-        double[] y = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            y[i] = x[i] + 1;
-        }
-        return y;
     }
 
     /**
