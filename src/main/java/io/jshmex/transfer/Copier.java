@@ -14,9 +14,9 @@ import java.nio.ByteBuffer;
 final class Copier {
     private static final int CHUNK_BYTES = 8 << 20;
     /**
-     * Values from this size on are copied with stores that bypass the cache: they do not fit in
-     * it anyway, and a copy of 160 MB then takes about 0.7x the time of the JDK's (JMH
-     * CopyBenchmark; jshmex.h, copy_disjoint).
+     * Values from this size on are copied with stores that bypass the cache wherever native code
+     * copies them (direct buffers; heap arrays with {@code -Djshmex.pinnedCopies=true}): they do
+     * not fit in it anyway (jshmex.h, copy_disjoint).
      */
     static final long STREAM_AT_LEAST = 4 << 20;
 
