@@ -581,36 +581,6 @@ void test_memory_ops() {
     CHECK(unlink_segment(name.c_str()));
 }
 
-// Streaming copies must equal memcpy for every alignment of both ends and every tail length,
-// and must never write outside the destination range.
-void test_copy_disjoint() {
-    const std::size_t room = 4096;
-    std::vector<unsigned char> src(room), dst(room + 256), expect(room + 256);
-    for (std::size_t i = 0; i < room; i++) src[i] = static_cast<unsigned char>(i * 31 + 7);
-    const long long lengths[] = {0, 1, 15, 63, 64, 65, 127, 128, 129, 200, 1000, 3000};
-    for (int stream = 0; stream < 2; stream++) {
-        for (std::size_t dOff = 0; dOff < 70; dOff += 3) {
-            for (std::size_t sOff = 0; sOff < 70; sOff += 5) {
-                for (long long length : lengths) {
-                    std::memset(dst.data(), 0xEE, dst.size());
-                    expect = dst;
-                    std::memcpy(expect.data() + dOff, src.data() + sOff, static_cast<std::size_t>(length));
-                    copy_disjoint(dst.data() + dOff, src.data() + sOff, length, stream != 0);
-                    CHECK(dst == expect);
-                }
-            }
-        }
-    }
-    // the array entry point counts the offset in bytes from the array's start, both ways
-    std::vector<unsigned char> out(256, 0);
-    copy_array(src.data(), 100, reinterpret_cast<std::uintptr_t>(out.data()), 200, false, true);
-    CHECK(std::memcmp(out.data(), src.data() + 100, 200) == 0);
-    std::vector<unsigned char> back(512, 0);
-    copy_array(back.data(), 300, reinterpret_cast<std::uintptr_t>(out.data()), 200, true, true);
-    CHECK(std::memcmp(back.data() + 300, src.data() + 100, 200) == 0);
-    CHECK(back[299] == 0);
-}
-
 void test_retire() {
     const long long page = page_size();
     const long long dataBytes = 3 * page;
@@ -940,7 +910,6 @@ int main() {
     test_create_mode_and_edges();
     test_enospc();
     test_memory_ops();
-    test_copy_disjoint();
     test_retire();
     test_unmap_and_space();
     test_foreign_files();

@@ -218,51 +218,6 @@ public final class Mapping {
      * keeps this mapping open. It must not escape the caller.
      */
     public ByteBuffer scratchView(long offset, long bytes) {
-        checkWindow(offset, bytes);
-        return Views.wrap(dataAddress() + offset, bytes);
-    }
-
-    /**
-     * Copies {@code bytes} bytes of a primitive array (not a {@code boolean[]}), from its byte
-     * {@code arrayOffset} on, to data offset {@code offset}, in native byte order, while the
-     * caller keeps this mapping open (as for {@link #scratchView}): by the JDK's copy, or by
-     * native code with the array pinned if {@link Shm#PINNED_COPIES}, and then {@code stream}
-     * bypasses the cache (for large values).
-     *
-     * @throws IndexOutOfBoundsException if the range is outside the data
-     * @throws IllegalArgumentException if the array's range is not in whole elements
-     * @throws IllegalStateException if the mapping has been closed
-     */
-    public void copyFromArray(long offset, Object array, long arrayOffset, long bytes, boolean stream) {
-        copyArray(false, offset, array, arrayOffset, bytes, stream);
-    }
-
-    /** The reverse of {@link #copyFromArray}: data bytes at {@code offset} into the array. */
-    public void copyToArray(long offset, Object array, long arrayOffset, long bytes, boolean stream) {
-        copyArray(true, offset, array, arrayOffset, bytes, stream);
-    }
-
-    private void copyArray(boolean intoArray, long offset, Object array, long arrayOffset, long bytes,
-                           boolean stream) {
-        checkWindow(offset, bytes);
-        ArrayViews.checkWholeElements(array, arrayOffset, bytes);
-        if (Shm.PINNED_COPIES) {
-            Shm.copyArray(intoArray, array, arrayOffset, dataAddress() + offset, bytes, stream);
-        } else {
-            ArrayViews.copy(intoArray, Views.wrap(dataAddress() + offset, bytes), array, arrayOffset, bytes);
-        }
-    }
-
-    /**
-     * Copies {@code bytes} bytes from native memory at {@code address} (a direct buffer's) to data
-     * offset {@code offset}, on the terms of {@link #copyFromArray}.
-     */
-    public void copyFromAddress(long offset, long address, long bytes, boolean stream) {
-        checkWindow(offset, bytes);
-        Shm.copyDisjoint(dataAddress() + offset, address, bytes, stream);
-    }
-
-    private void checkWindow(long offset, long bytes) {
         if (offset < 0 || bytes < 0 || offset > info.dataBytes() - bytes) {
             throw new IndexOutOfBoundsException("window [" + offset + ", " + (offset + bytes) + ") is outside the "
                 + info.dataBytes() + " data bytes of segment " + name());
@@ -270,6 +225,7 @@ public final class Mapping {
         if (state != OPEN) {
             throw new IllegalStateException("segment " + name() + " is closed");
         }
+        return Views.wrap(dataAddress() + offset, bytes);
     }
 
     private void acquire() {

@@ -143,61 +143,6 @@ public final class Shm {
         ShmNative.copy_memory(to, from, length);
     }
 
-    /** Copies {@code length} bytes between native ranges that do not overlap; see {@link #copyArray}. */
-    static void copyDisjoint(long to, long from, long length, boolean stream) {
-        ShmNative.copy_disjoint(to, from, length, stream);
-    }
-
-    /**
-     * Bytes per native call that holds a heap array pinned, about 0.1 ms of copying, so that a
-     * region stays pinned only briefly.
-     */
-    private static final long PINNED_PIECE_BYTES = 1 << 20;
-
-    /**
-     * Whether heap arrays are copied by native code while pinned ({@link #copyArray}), off unless
-     * {@code -Djshmex.pinnedCopies=true}. On JDK 17 with G1 it copies 160 MB in about 0.7x the
-     * time of the JDK's own copy (JMH {@code CopyBenchmark}), but a pinned array stops every
-     * collection (the GC locker), and an allocation that waits for it three times fails: two
-     * slots copying back to back made a 32 MB allocation fail with an OutOfMemoryError
-     * ({@code PinnedCopyGcTest}). On JDK 25, where G1 pins a region alone, the JDK's copy is as
-     * fast. So the JDK copies by default.
-     */
-    public static final boolean PINNED_COPIES = Boolean.getBoolean("jshmex.pinnedCopies");
-
-    /**
-     * Copies {@code length} bytes between a primitive array (not a {@code boolean[]}), from its
-     * byte {@code arrayOffset} on, and native memory at {@code address}, in native byte order:
-     * into the array with {@code intoArray}, out of it otherwise. With {@code stream} the
-     * destination bypasses the cache, which pays for large copies only.
-     */
-    static void copyArray(boolean intoArray, Object array, long arrayOffset, long address, long length,
-                          boolean stream) {
-        for (long done = 0; done < length; done += PINNED_PIECE_BYTES) {
-            long piece = Math.min(PINNED_PIECE_BYTES, length - done);
-            pinnedCopy(intoArray, array, arrayOffset + done, address + done, piece, stream);
-        }
-    }
-
-    private static void pinnedCopy(boolean intoArray, Object array, long arrayOffset, long address, long length,
-                                   boolean stream) {
-        if (array instanceof double[]) {
-            ShmNative.copy_array((double[]) array, arrayOffset, address, length, intoArray, stream);
-        } else if (array instanceof long[]) {
-            ShmNative.copy_array((long[]) array, arrayOffset, address, length, intoArray, stream);
-        } else if (array instanceof int[]) {
-            ShmNative.copy_array((int[]) array, arrayOffset, address, length, intoArray, stream);
-        } else if (array instanceof float[]) {
-            ShmNative.copy_array((float[]) array, arrayOffset, address, length, intoArray, stream);
-        } else if (array instanceof short[]) {
-            ShmNative.copy_array((short[]) array, arrayOffset, address, length, intoArray, stream);
-        } else if (array instanceof char[]) {
-            ShmNative.copy_array((char[]) array, arrayOffset, address, length, intoArray, stream);
-        } else {
-            ShmNative.copy_array((byte[]) array, arrayOffset, address, length, intoArray, stream);
-        }
-    }
-
     /** Free bytes in {@code /dev/shm}, or -1 if that cannot be read. */
     public static long freeBytes() {
         long[] space = space();

@@ -2,7 +2,6 @@ package io.jshmex.shm;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
-import org.bytedeco.javacpp.annotation.CriticalRegion;
 import org.bytedeco.javacpp.annotation.Namespace;
 import org.bytedeco.javacpp.annotation.Platform;
 
@@ -45,39 +44,6 @@ final class ShmNative {
     static native void fill_zero(@Cast("std::uintptr_t") long address, long length);
 
     static native void copy_memory(@Cast("std::uintptr_t") long to, @Cast("std::uintptr_t") long from, long length);
-
-    static native void copy_disjoint(@Cast("void*") long to, @Cast("const void*") long from, long length,
-                                     @Cast("bool") boolean stream);
-
-    // Heap arrays are pinned for the copy (GetPrimitiveArrayCritical), not copied by JNI first;
-    // Shm keeps each call to 1 MiB, since a collection waits while one runs.
-    @CriticalRegion
-    static native void copy_array(@Cast("void*") byte[] array, long offset, @Cast("std::uintptr_t") long address,
-                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
-
-    @CriticalRegion
-    static native void copy_array(@Cast("void*") short[] array, long offset, @Cast("std::uintptr_t") long address,
-                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
-
-    @CriticalRegion
-    static native void copy_array(@Cast("void*") char[] array, long offset, @Cast("std::uintptr_t") long address,
-                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
-
-    @CriticalRegion
-    static native void copy_array(@Cast("void*") int[] array, long offset, @Cast("std::uintptr_t") long address,
-                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
-
-    @CriticalRegion
-    static native void copy_array(@Cast("void*") long[] array, long offset, @Cast("std::uintptr_t") long address,
-                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
-
-    @CriticalRegion
-    static native void copy_array(@Cast("void*") float[] array, long offset, @Cast("std::uintptr_t") long address,
-                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
-
-    @CriticalRegion
-    static native void copy_array(@Cast("void*") double[] array, long offset, @Cast("std::uintptr_t") long address,
-                                  long length, @Cast("bool") boolean intoArray, @Cast("bool") boolean stream);
 
     static native void space(String dir, long[] out);
 

@@ -13,24 +13,18 @@ import java.nio.ByteBuffer;
  */
 final class Copier {
     private static final int CHUNK_BYTES = 8 << 20;
-    /**
-     * Values from this size on are copied with stores that bypass the cache wherever native code
-     * copies them (direct buffers; heap arrays with {@code -Djshmex.pinnedCopies=true}): they do
-     * not fit in it anyway (jshmex.h, copy_disjoint).
-     */
-    static final long STREAM_AT_LEAST = 4 << 20;
 
     private Copier() {
     }
 
-    /** Copies one chunk: elements {@code [from, from + count)}, at {@code offset} in the mapping. */
+    /** Copies one chunk: elements {@code [from, from + count)} to or from {@code window}. */
     @FunctionalInterface
     private interface ChunkCopy {
-        void copy(int from, int count, long offset);
+        void copy(int from, int count, ByteBuffer window);
     }
 
-    private static void chunked(long elements, int elementBytes, long offset, Progress published, Progress awaited,
-                                ChunkCopy copy) throws IOException {
+    private static void chunked(long elements, int elementBytes, Mapping mapping, long offset, Progress published,
+                                Progress awaited, ChunkCopy copy) throws IOException {
         int perChunk = Math.max(1, CHUNK_BYTES / elementBytes);
         for (long from = 0; from < elements; from += perChunk) {
             int count = (int) Math.min(perChunk, elements - from);
@@ -38,52 +32,45 @@ final class Copier {
             if (awaited != null) {
                 awaited.await(end);
             }
-            copy.copy((int) from, count, offset + from * elementBytes);
+            copy.copy((int) from, count, mapping.scratchView(offset + from * elementBytes, (long) count * elementBytes));
             if (published != null) {
                 published.publish(end);
             }
         }
     }
 
-    private static boolean streams(long elements, int elementBytes) {
-        return elements * elementBytes >= STREAM_AT_LEAST;
-    }
-
     static void arrayToShm(ValueKind kind, Object array, int length, Mapping target, long offset, Progress published)
         throws IOException {
-        boolean stream = streams(length, kind.size);
-        chunked(length, kind.size, offset, published, null,
-            (from, count, at) -> kind.putArray(target, at, array, from, count, stream));
+        chunked(length, kind.size, target, offset, published, null,
+            (from, count, window) -> kind.putArray(window, array, from, count));
     }
 
     static Object shmToArray(ValueKind kind, int length, Mapping source, long offset, Progress awaited)
         throws IOException {
         Object array = kind.newArray(length);
-        boolean stream = streams(length, kind.size);
-        chunked(length, kind.size, offset, null, awaited,
-            (from, count, at) -> kind.getArray(source, at, array, from, count, stream));
+        chunked(length, kind.size, source, offset, null, awaited,
+            (from, count, window) -> kind.getArray(window, array, from, count));
         return array;
     }
 
     /** Copies all of {@code buffer}'s capacity (position and limit ignored). */
     static void bufferToShm(ValueKind kind, Buffer buffer, Mapping target, long offset, Progress published)
         throws IOException {
-        boolean stream = streams(buffer.capacity(), kind.size);
-        chunked(buffer.capacity(), kind.size, offset, published, null,
-            (from, count, at) -> kind.putBuffer(target, at, buffer, from, count, stream));
+        chunked(buffer.capacity(), kind.size, target, offset, published, null,
+            (from, count, window) -> kind.putBuffer(window, buffer, from, count));
     }
 
     static void recordsToShm(RecordLayout layout, Object[] rows, Mapping target, long offset, Progress published)
         throws IOException {
-        chunked(rows.length, layout.rowBytes, offset, published, null,
-            (from, count, at) -> layout.pack(rows, from, count, target.scratchView(at, (long) count * layout.rowBytes)));
+        chunked(rows.length, layout.rowBytes, target, offset, published, null,
+            (from, count, window) -> layout.pack(rows, from, count, window));
     }
 
     static Object[] shmToRecords(RecordLayout layout, int length, Mapping source, long offset, Progress awaited)
         throws IOException {
         Object[] rows = layout.newArray(length);
-        chunked(length, layout.rowBytes, offset, null, awaited,
-            (from, count, at) -> layout.unpack(source.scratchView(at, (long) count * layout.rowBytes), rows, from, count));
+        chunked(length, layout.rowBytes, source, offset, null, awaited,
+            (from, count, window) -> layout.unpack(window, rows, from, count));
         return rows;
     }
 }

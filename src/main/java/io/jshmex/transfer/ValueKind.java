@@ -1,8 +1,6 @@
 package io.jshmex.transfer;
 
-import io.jshmex.shm.Mapping;
 import io.jshmex.shm.SegmentDescriptor;
-import io.jshmex.shm.Views;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -122,53 +120,72 @@ enum ValueKind {
         }
     }
 
-    /**
-     * Copies {@code array[from, from + count)} to {@code offset} in {@code target} (native order),
-     * bypassing the cache with {@code stream}.
-     */
-    void putArray(Mapping target, long offset, Object array, int from, int count, boolean stream) {
-        if (this == BOOLEAN) {
-            boolean[] booleans = (boolean[]) array;
-            ByteBuffer window = target.scratchView(offset, count);
-            for (int i = 0; i < count; i++) {
-                window.put(i, booleans[from + i] ? (byte) 1 : (byte) 0);
-            }
-        } else {
-            target.copyFromArray(offset, array, (long) from * size, (long) count * size, stream);
+    /** Copies {@code array[from, from + count)} into {@code window} (native order). */
+    void putArray(ByteBuffer window, Object array, int from, int count) {
+        switch (this) {
+            case BYTE:
+                window.put((byte[]) array, from, count);
+                break;
+            case SHORT:
+                window.asShortBuffer().put((short[]) array, from, count);
+                break;
+            case CHAR:
+                window.asCharBuffer().put((char[]) array, from, count);
+                break;
+            case INT:
+                window.asIntBuffer().put((int[]) array, from, count);
+                break;
+            case LONG:
+                window.asLongBuffer().put((long[]) array, from, count);
+                break;
+            case FLOAT:
+                window.asFloatBuffer().put((float[]) array, from, count);
+                break;
+            case DOUBLE:
+                window.asDoubleBuffer().put((double[]) array, from, count);
+                break;
+            default:
+                boolean[] booleans = (boolean[]) array;
+                for (int i = 0; i < count; i++) {
+                    window.put(i, booleans[from + i] ? (byte) 1 : (byte) 0);
+                }
         }
     }
 
-    /** Copies {@code count} elements at {@code offset} in {@code source} into {@code array[from...]}. */
-    void getArray(Mapping source, long offset, Object array, int from, int count, boolean stream) {
-        if (this == BOOLEAN) {
-            boolean[] booleans = (boolean[]) array;
-            ByteBuffer window = source.scratchView(offset, count);
-            for (int i = 0; i < count; i++) {
-                booleans[from + i] = window.get(i) != 0;
-            }
-        } else {
-            source.copyToArray(offset, array, (long) from * size, (long) count * size, stream);
+    /** Copies {@code count} elements from {@code window} into {@code array[from...]}. */
+    void getArray(ByteBuffer window, Object array, int from, int count) {
+        switch (this) {
+            case BYTE:
+                window.get((byte[]) array, from, count);
+                break;
+            case SHORT:
+                window.asShortBuffer().get((short[]) array, from, count);
+                break;
+            case CHAR:
+                window.asCharBuffer().get((char[]) array, from, count);
+                break;
+            case INT:
+                window.asIntBuffer().get((int[]) array, from, count);
+                break;
+            case LONG:
+                window.asLongBuffer().get((long[]) array, from, count);
+                break;
+            case FLOAT:
+                window.asFloatBuffer().get((float[]) array, from, count);
+                break;
+            case DOUBLE:
+                window.asDoubleBuffer().get((double[]) array, from, count);
+                break;
+            default:
+                boolean[] booleans = (boolean[]) array;
+                for (int i = 0; i < count; i++) {
+                    booleans[from + i] = window.get(i) != 0;
+                }
         }
     }
 
     Object newArray(int length) {
         return java.lang.reflect.Array.newInstance(arrayClass.getComponentType(), length);
-    }
-
-    /**
-     * Copies elements {@code [from, from + count)} of {@code source} to {@code offset} in
-     * {@code target}, keeping its byte order: straight from its array or its memory when it has
-     * one, through buffer views otherwise (a read-only heap buffer, a view of a heap byte buffer).
-     */
-    void putBuffer(Mapping target, long offset, Buffer source, int from, int count, boolean stream) {
-        long bytes = (long) count * size;
-        if (source.hasArray()) {
-            target.copyFromArray(offset, source.array(), (long) (source.arrayOffset() + from) * size, bytes, stream);
-        } else if (source.isDirect()) {
-            target.copyFromAddress(offset, Views.address(source) + (long) from * size, bytes, stream);
-        } else {
-            putBuffer(target.scratchView(offset, bytes), source, from, count);
-        }
     }
 
     /** Copies elements {@code [from, from + count)} of {@code source} into {@code window}, keeping its byte order. */

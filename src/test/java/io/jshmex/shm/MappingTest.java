@@ -34,61 +34,6 @@ class MappingTest extends LeakCheckedTest {
     }
 
     @Test
-    void shouldCopyArraysInAndOutAtByteOffsetsWithAndWithoutStreamingStores() {
-        int n = 50_000;
-        Mapping mapping = Mapping.create(SegmentNames.generate(), 8L * n + 64, SegmentDescriptor.TYPE_RAW, 8L * n + 64);
-        try {
-            for (boolean stream : new boolean[] {false, true}) {
-                double[] doubles = new double[n];
-                for (int i = 0; i < n; i++) {
-                    doubles[i] = i * 0.5 + (stream ? 1 : 0);
-                }
-                // from element 3 on, to an offset that is not a multiple of 8
-                mapping.copyFromArray(5, doubles, 3 * 8, 8L * (n - 3), stream);
-                assertEquals(doubles[3], mapping.scratchView(5, 8).getDouble(0), "first copied element");
-                assertEquals(doubles[n - 1], mapping.scratchView(5 + 8L * (n - 4), 8).getDouble(0), "last element");
-
-                short[] back = new short[4 * n];
-                mapping.copyToArray(5, back, 2 * 7, 8L * (n - 3), stream);
-                assertEquals(0, back[6], "a short before the copied range was written");
-                ByteBuffer expected = mapping.scratchView(5, 8L * (n - 3));
-                for (int i = 0; i < 4 * (n - 3); i++) {
-                    assertEquals(expected.getShort(2 * i), back[7 + i], "short " + i);
-                }
-                assertEquals(0, back[7 + 4 * (n - 3)], "a short after the copied range was written");
-
-                // the pinned native copy, whichever way this JVM copies by default
-                double[] pinnedBack = new double[n];
-                Shm.copyArray(true, pinnedBack, 8, mapping.dataAddress() + 5, 8L * (n - 3), stream);
-                assertEquals(doubles[3], pinnedBack[1], "first element copied by the pinned path");
-                assertEquals(doubles[n - 1], pinnedBack[n - 3], "last element copied by the pinned path");
-                assertEquals(0, pinnedBack[n - 2], "an element after the pinned copy was written");
-                Shm.copyArray(false, pinnedBack, 8, mapping.dataAddress() + 5, 8L * (n - 3), stream);
-                assertEquals(doubles[4], mapping.scratchView(5 + 8, 8).getDouble(0), "pinned copy into the mapping");
-
-                ByteBuffer direct = ByteBuffer.allocateDirect(1000);
-                for (int i = 0; i < 1000; i++) {
-                    direct.put(i, (byte) (i * 7));
-                }
-                mapping.copyFromAddress(11, Views.address(direct) + 100, 900, stream);
-                assertEquals(direct.slice(100, 900), mapping.scratchView(11, 900), "bytes from native memory");
-            }
-            assertThrows(IndexOutOfBoundsException.class,
-                () -> mapping.copyFromArray(8L * n + 1, new long[8], 0, 64, true), "a window past the end");
-            assertThrows(IndexOutOfBoundsException.class,
-                () -> mapping.copyToArray(-1, new long[8], 0, 64, false), "a negative offset");
-            assertThrows(IllegalArgumentException.class,
-                () -> mapping.copyToArray(0, new long[8], 4, 16, true), "half a long into the array");
-            assertThrows(IllegalArgumentException.class,
-                () -> mapping.copyFromArray(0, new int[8], 0, 6, false), "a length of one and a half ints");
-        } finally {
-            mapping.close();
-        }
-        assertThrows(IllegalStateException.class, () -> mapping.copyFromArray(0, new int[4], 0, 16, false),
-            "a copy into a closed mapping");
-    }
-
-    @Test
     void shouldDescribeCreatedMapping() {
         String name = SegmentNames.generate();
         Mapping mapping = Mapping.create(name, 800, SegmentDescriptor.TYPE_DOUBLE, 100);

@@ -83,13 +83,13 @@ class ArrayTransferTest extends LeakCheckedTest {
     }
 
     /**
-     * Just under the size from which copies bypass the cache, and over it across several chunks
-     * with a tail that is not a whole cache line: every element arrives, in both directions.
+     * Several megabytes in one chunk, and across several chunks with a tail that is not a whole
+     * cache line: every element arrives, in both directions.
      */
     @ParameterizedTest
     @EnumSource(ArrayType.class)
     void shouldDeliverArraysOfSeveralMegabytesBitExact(ArrayType type) throws Exception {
-        int[] lengths = {type.lengthFor(Copier.STREAM_AT_LEAST - 1), type.lengthFor(9 << 20) + 3};
+        int[] lengths = {type.lengthFor((4 << 20) - 1), type.lengthFor(9 << 20) + 3};
         for (int length : lengths) {
             Object sent = type.filled(length, 11);
             try (LinkPair link = new LinkPair()) {

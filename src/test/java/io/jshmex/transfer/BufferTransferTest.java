@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every buffer type in every shape (heap, direct, read-only, sliced, odd position and limit, both
- * byte orders, misaligned views), below, at and above the threshold and at a size copied with
- * cache-bypassing stores: what arrives is equal in
+ * byte orders, misaligned views), below, at and above the threshold and at several megabytes:
+ * what arrives is equal in
  * elements and shape, and from the threshold on it is a direct buffer over shared memory.
  */
 class BufferTransferTest extends LeakCheckedTest {
@@ -39,9 +39,9 @@ class BufferTransferTest extends LeakCheckedTest {
     @MethodSource("typesAndShapes")
     void shouldDeliverEqualBufferBelowAtAndAboveThreshold(BufferType type, Shape shape) throws Exception {
         int atThreshold = (int) (LinkPair.THRESHOLD / type.size);
-        // the last size is copied with cache-bypassing stores, from the buffer's array or memory
-        int streamed = (int) (Copier.STREAM_AT_LEAST / type.size) + 3;
-        for (int n : new int[] {atThreshold - 1, atThreshold, atThreshold + 1, 3 * atThreshold + 5, streamed}) {
+        // the last size spans several megabytes
+        int large = (int) ((4 << 20) / type.size) + 3;
+        for (int n : new int[] {atThreshold - 1, atThreshold, atThreshold + 1, 3 * atThreshold + 5, large}) {
             roundTrip(type, shape, n);
         }
     }
