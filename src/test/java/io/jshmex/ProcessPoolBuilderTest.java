@@ -177,7 +177,10 @@ class ProcessPoolBuilderTest extends LeakCheckedTest {
             () -> builder.shmThresholdBytes(-1),
             () -> builder.mapChunkSize(-1),
             () -> builder.trimAfter(Duration.ZERO),
-            () -> builder.startTimeout(Duration.ofSeconds(-1)));
+            () -> builder.startTimeout(Duration.ofSeconds(-1)),
+            () -> builder.busyPoll(Duration.ofNanos(-1)),
+            () -> builder.busyPoll(Duration.ofMillis(1001)),
+            () -> builder.busyPoll(null));
         for (int i = 0; i < invalid.size(); i++) {
             assertThrows(IllegalArgumentException.class, invalid.get(i), "setting #" + i + " was accepted");
         }
@@ -185,7 +188,31 @@ class ProcessPoolBuilderTest extends LeakCheckedTest {
         try (var pool = builder.build()) {
             assertEquals(Runtime.getRuntime().availableProcessors(), pool.settings().maxWorkers());
             assertEquals(Duration.ofMinutes(5), pool.settings().idleTimeout());
+            assertEquals(ProcessPoolExecutor.DEFAULT_BUSY_POLL, pool.settings().busyPoll());
             assertFalse(pool.isShutdown());
+        }
+    }
+
+    @Test
+    void shouldRunTasksWhenWaitingThreadsBlockAtOnceAndWhenTheyPollLong() throws Exception {
+        for (Duration busyPoll : List.of(Duration.ZERO, Duration.ofMillis(20))) {
+            try (var pool = ProcessPoolExecutor.builder().maxWorkers(1).busyPoll(busyPoll).build()) {
+                assertEquals(busyPoll, pool.settings().busyPoll());
+                // answers quicker and slower than the poll, and pauses that outlast it between tasks
+                for (int i = 0; i < 20; i++) {
+                    int n = i;
+                    long sleepMillis = i % 2 == 0 ? 0 : 30;
+                    String answer = pool.submit(() -> {
+                        Thread.sleep(sleepMillis);
+                        return "task " + n + " in " + pid();
+                    }).get(30, SECONDS);
+                    assertTrue(answer.startsWith("task " + i + " in ") && !answer.endsWith(" " + pid()),
+                        answer + " (busyPoll " + busyPoll + ")");
+                    if (i % 5 == 4) {
+                        Thread.sleep(40);
+                    }
+                }
+            }
         }
     }
 

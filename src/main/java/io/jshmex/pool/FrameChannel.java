@@ -16,6 +16,11 @@ import java.util.concurrent.TimeUnit;
  * small task's round trip is mostly such hand-overs), with a time limit, or without waiting at
  * all to pick up notices that came in meanwhile. One thread reads at a time; writes from any
  * thread are serialized.
+ *
+ * <p>A waiting thread first polls for a short while ({@code busyPollNanos}) before it blocks in
+ * the selector: a small task's answer, and the next small task, usually come within tens of
+ * microseconds, and being woken from a blocking wait costs about as much on a loaded machine.
+ * Each poll is a non-blocking select followed by a yield, so a thread that needs the core gets it.
  */
 final class FrameChannel implements AutoCloseable {
     private static final int INITIAL_BUFFER = 64 * 1024;
@@ -24,11 +29,21 @@ final class FrameChannel implements AutoCloseable {
     private final Selector readable;
     private final Selector writable;
     private final Object writeLock = new Object();
+    private final long busyPollNanos;
+    /**
+     * Set by {@link #wakeWaiter()}: a non-blocking select clears a pending wake-up of the
+     * selector, so the poll before a blocking {@link #awaitReadable} looks here too.
+     */
+    private volatile boolean wakeRequested;
     /** Bytes read and not yet taken as frames, from 0 to position(). */
     private ByteBuffer in = ByteBuffer.allocate(INITIAL_BUFFER);
 
-    FrameChannel(SocketChannel socket) throws IOException {
+    /**
+     * @param busyPollNanos how long a waiting thread polls before it blocks (zero: block at once)
+     */
+    FrameChannel(SocketChannel socket, long busyPollNanos) throws IOException {
         this.socket = socket;
+        this.busyPollNanos = busyPollNanos;
         socket.configureBlocking(false);
         this.readable = Selector.open();
         this.writable = Selector.open();
@@ -57,6 +72,7 @@ final class FrameChannel implements AutoCloseable {
      */
     Frame read(long timeoutNanos) throws IOException {
         long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
+        boolean polled = false;
         while (true) {
             Frame frame = takeBuffered();
             if (frame != null) {
@@ -80,6 +96,12 @@ final class FrameChannel implements AutoCloseable {
                 }
                 waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left));
             }
+            if (!polled) {
+                polled = true;
+                if (busyPoll(false)) {
+                    continue;
+                }
+            }
             readable.select(waitMillis);
             readable.selectedKeys().clear();
         }
@@ -91,17 +113,46 @@ final class FrameChannel implements AutoCloseable {
      * something to read.
      */
     boolean awaitReadable(long timeoutNanos) throws IOException {
-        if (hasWholeFrame()) {
+        if (hasWholeFrame() || busyPoll(true)) {
             return true;
+        }
+        if (wakeRequested) {
+            wakeRequested = false;
+            return false;
         }
         int ready = readable.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
         readable.selectedKeys().clear();
+        wakeRequested = false;
         return ready > 0;
     }
 
     /** Ends an {@link #awaitReadable} in another thread. */
     void wakeWaiter() {
+        wakeRequested = true;
         readable.wakeup();
+    }
+
+    /**
+     * Polls for up to {@link #busyPollNanos}; returns whether the channel became readable.
+     * With {@code wakeable}, a {@link #wakeWaiter()} ends it early (the flag stays set for the
+     * caller to see).
+     */
+    private boolean busyPoll(boolean wakeable) throws IOException {
+        if (busyPollNanos <= 0) {
+            return false;
+        }
+        long end = System.nanoTime() + busyPollNanos;
+        do {
+            if (readable.selectNow() > 0) {
+                readable.selectedKeys().clear();
+                return true;
+            }
+            if (wakeable && wakeRequested) {
+                return false;
+            }
+            Thread.yield();
+        } while (System.nanoTime() - end < 0);
+        return false;
     }
 
     private boolean hasWholeFrame() {

@@ -16,8 +16,9 @@ import java.util.List;
  * @param mapChunkSize arguments per task in {@code map} (0: chosen from the input size)
  * @param trimAfter free transfer memory is kept this long for reuse
  * @param startTimeout a worker that has not connected by then failed to start
+ * @param busyPoll how long a thread waiting for a message polls before it blocks
  */
 public record PoolSettings(int maxWorkers, List<String> jvmArgs, Runnable initializer, int maxTasksPerWorker,
                            Duration idleTimeout, Duration taskTimeout, long shmThresholdBytes, int mapChunkSize,
-                           Duration trimAfter, Duration startTimeout) {
+                           Duration trimAfter, Duration startTimeout, Duration busyPoll) {
 }

@@ -44,7 +44,8 @@ public final class WorkerMain {
     /**
      * Entry point; not for users.
      *
-     * @param args socket path, shared-memory threshold in bytes, trim delay in milliseconds
+     * @param args socket path, shared-memory threshold in bytes, trim delay in milliseconds, busy-poll
+     *     time in nanoseconds
      */
     public static void main(String[] args) throws Exception {
         String token = readToken(System.in);
@@ -52,8 +53,9 @@ public final class WorkerMain {
         SocketChannel socket = SocketChannel.open(UnixDomainSocketAddress.of(args[0]));
         long threshold = Long.parseLong(args[1]);
         long trimMillis = Long.parseLong(args[2]);
+        long busyPollNanos = Long.parseLong(args[3]);
         TransferLink link = new TransferLink(threshold, trimMillis, true);
-        WorkerMain worker = new WorkerMain(new FrameChannel(socket), link, trimMillis);
+        WorkerMain worker = new WorkerMain(new FrameChannel(socket, busyPollNanos), link, trimMillis);
         // NativeShm buffers a task allocates come from memory kept pre-faulted for the next task
         Segments.useAllocator((count, type) -> {
             ByteBuffer buffer = link.allocateLocal(count * SegmentDescriptor.elementSize(type));

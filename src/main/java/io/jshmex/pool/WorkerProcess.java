@@ -80,7 +80,7 @@ final class WorkerProcess {
             stdin.flush();
             SocketChannel socket = accept(server, process, stderr, settings.startTimeout().toMillis());
             Files.deleteIfExists(socketPath);
-            FrameChannel channel = new FrameChannel(socket);
+            FrameChannel channel = new FrameChannel(socket, settings.busyPoll().toNanos());
             Frame hello = channel.read(TimeUnit.MILLISECONDS.toNanos(settings.startTimeout().toMillis()));
             if (hello == null) {
                 throw new IOException("the worker connected but did not say hello");
@@ -131,6 +131,7 @@ final class WorkerProcess {
         command.add(socketPath.toString());
         command.add(Long.toString(settings.shmThresholdBytes()));
         command.add(Long.toString(settings.trimAfter().toMillis()));
+        command.add(Long.toString(settings.busyPoll().toNanos()));
         return command;
     }
 

@@ -14,7 +14,7 @@ class WorkerCommandTest extends LeakCheckedTest {
 
     private static PoolSettings settings(List<String> jvmArgs) {
         return new PoolSettings(2, jvmArgs, null, 0, Duration.ofMinutes(5), Duration.ZERO, 65_536, 0,
-            Duration.ofSeconds(30), Duration.ofSeconds(60));
+            Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofNanos(12_345));
     }
 
     @Test
@@ -35,5 +35,6 @@ class WorkerCommandTest extends LeakCheckedTest {
         // after the main class they would be the program's arguments, not the JVM's
         assertTrue(args < main && cp < main, command.toString());
         assertTrue(command.indexOf(socket.toString()) > main, command.toString());
+        assertEquals(List.of(socket.toString(), "65536", "30000", "12345"), command.subList(main + 1, command.size()));
     }
 }
