@@ -321,11 +321,16 @@ public final class Headline {
         }
     }
 
+    /** Blocks of {@link #TINY_BLOCK} round trips per contender, after as many to warm up. */
+    private int tinyBlocks() {
+        return options.quick ? 3 : 100;
+    }
+
     /** Latency of sequential tiny round trips, contenders alternating in blocks. */
     private void tiny() throws Exception {
         // 10,000 warm-up round trips each: until then the JIT, not the transfer, decides
-        int warmBlocks = options.quick ? 3 : 100;
-        int blocks = options.quick ? 3 : 100;
+        int warmBlocks = tinyBlocks();
+        int blocks = tinyBlocks();
         double[] x = Tasks.input(TINY_N);
         List<String> kinds = List.of(Contender.JSHMEX, Contender.SERIALIZATION, Contender.IN_PROCESS);
         Map<String, Samples> samples = samplesFor(kinds);
@@ -333,6 +338,8 @@ public final class Headline {
             StringBuilder line = new StringBuilder();
             for (String kind : kinds) {
                 Contender contender = pool(kind, 1);
+                // the previous contender's threads may still be polling for a message: let them block
+                Thread.sleep(1);
                 double[] block = new double[TINY_BLOCK];
                 for (int i = 0; i < TINY_BLOCK; i++) {
                     block[i] = timedAddOne(contender, kind, x) / 1e6;
@@ -774,9 +781,8 @@ public final class Headline {
         report.title("allocreturn", "the task allocates NativeShm.doubles(20,000,000), fills it with x+1 from a "
             + "NativeShm input and returns it; the caller reads one element and releases it; beside add_one through "
             + "the other two, same rounds");
-        int blocks = options.quick ? 3 : 20;
-        report.title("tiny", "sequential round trips with a double[10] argument, latency; " + blocks * TINY_BLOCK
-            + " each, alternating in blocks of " + TINY_BLOCK);
+        report.title("tiny", "sequential round trips with a double[10] argument, latency; " + tinyBlocks() * TINY_BLOCK
+            + " each, alternating in blocks of " + TINY_BLOCK + " (1 ms apart)");
         report.title("sweep", "add_one round trip by array size (doubles), warm pools of one worker; more rounds for "
             + "small sizes" + (options.quick ? "; quick: sizes up to " + Report.sizeLabel(QUICK_SWEEP_MAX) : "")
             + "; chart: sweep.svg");
