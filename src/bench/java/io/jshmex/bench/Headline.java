@@ -434,7 +434,8 @@ public final class Headline {
             if (options.quick && n > QUICK_SWEEP_MAX) {
                 continue;
             }
-            int warm = n <= 100_000 ? options.warmup(10, 3) : n <= 1_000_000 ? options.warmup(3, 1) : options.warmup(2, 1);
+            // small sizes: enough warm-up that the JIT has compiled both pools' message paths
+            int warm = n <= 100_000 ? options.warmup(300, 3) : n <= 1_000_000 ? options.warmup(3, 1) : options.warmup(2, 1);
             int rounds = n <= 100_000 ? options.rounds(30, 5) : n <= 1_000_000 ? options.rounds(15, 3)
                 : n <= 10_000_000 ? options.rounds(8, 2) : options.rounds(5, 1);
             double[] x = Tasks.input(n);
