@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * The receiving half of the one object stream: swaps each {@link SharedRef} back for an equal
- * array (copied out of shared memory) or a buffer (a view of it), and each {@link InlineBuffer}
- * for its buffer.
+ * array (copied out of shared memory) or a buffer (a view of it), each {@link InlineArray} for
+ * its array, and each {@link InlineBuffer} for its buffer.
  *
  * <p>A link keeps one decoder for all the messages it receives (see {@link PayloadEncoder} for
  * what a message is); after each one, a reset fed to the stream empties its handle table, so
@@ -89,6 +89,9 @@ final class PayloadDecoder extends ContextObjectInputStream {
             Object value = link.materialize(ref, table.get(ref.index), receipt);
             resolved[ref.index] = true;
             return value;
+        }
+        if (obj instanceof InlineArray) {
+            return ((InlineArray) obj).toArray();
         }
         if (obj instanceof InlineBuffer) {
             return ((InlineBuffer) obj).toBuffer();

@@ -19,7 +19,8 @@ import java.util.Map;
  * The sending half of the one object stream: Java serialization in which every primitive array
  * of at least {@code threshold} bytes and every buffer is swapped for a {@link SharedRef},
  * wherever it sits in the graph (field, collection element, record component, array element,
- * the root). A value met twice is swapped once and arrives as one object.
+ * the root). A value met twice is swapped once and arrives as one object. Smaller arrays of a
+ * kilobyte or more travel inline as one block of bytes ({@link InlineArray}).
  *
  * <p>Each thread keeps one encoder for all its messages: setting up an object stream costs more
  * than writing a small task. A message is what the stream writes for one object after its handle
@@ -33,6 +34,10 @@ public final class PayloadEncoder extends ObjectOutputStream {
      * handle table); after a message larger than this it is dropped instead.
      */
     static final int KEEP_AFTER_BYTES_AT_MOST = 1 << 20;
+    /** Inline arrays from this size on are copied in bulk rather than element by element. */
+    static final long INLINE_BULK_MIN_BYTES = 1024;
+    /** The largest inline array copied in bulk: one byte array must hold it, with room to spare. */
+    static final long INLINE_BULK_MAX_BYTES = 1 << 30;
 
     private final ByteArrayOutputStream bytes;
     private boolean busy;
@@ -122,6 +127,9 @@ public final class PayloadEncoder extends ObjectOutputStream {
                 if ((long) length * kind.size >= threshold || forced.containsKey(obj)) {
                     return add(obj, null, new SharedRef(values.size(), SharedRef.ARRAY, kind.type, length, 0, length,
                         false, false));
+                }
+                if (InlineArray.suits(kind, (long) length * kind.size)) {
+                    return InlineArray.of(kind, obj, length);
                 }
             } else if (type.getComponentType().isRecord()) {
                 return replaceRecords((Object[]) obj);
