@@ -434,8 +434,10 @@ public final class Headline {
             if (options.quick && n > QUICK_SWEEP_MAX) {
                 continue;
             }
-            // small sizes: enough warm-up that the JIT has compiled both pools' message paths
-            int warm = n <= 100_000 ? options.warmup(300, 3) : n <= 1_000_000 ? options.warmup(3, 1) : options.warmup(2, 1);
+            // small sizes: as in the tiny case, thousands of round trips before the JIT has compiled
+            // both pools' message paths; until then it decides, not the transfer
+            int warm = n <= 10_000 ? options.warmup(10_000, 3) : n <= 100_000 ? options.warmup(2_000, 3)
+                : n <= 1_000_000 ? options.warmup(3, 1) : options.warmup(2, 1);
             int rounds = n <= 100_000 ? options.rounds(30, 5) : n <= 1_000_000 ? options.rounds(15, 3)
                 : n <= 10_000_000 ? options.rounds(8, 2) : options.rounds(5, 1);
             double[] x = Tasks.input(n);
