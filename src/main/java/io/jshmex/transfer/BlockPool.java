@@ -119,6 +119,12 @@ public final class BlockPool implements AutoCloseable {
         }
     }
 
+    /** Block {@code id} if the peer holds it, else null. */
+    synchronized Block heldByPeer(long id) {
+        Block block = blocks.get(id);
+        return block != null && block.remoteHeld ? block : null;
+    }
+
     /** Whether a free block could take {@code bytes} now, without a new segment. */
     synchronized boolean hasFreeFit(long bytes) {
         return bestFree(bytes) != null;

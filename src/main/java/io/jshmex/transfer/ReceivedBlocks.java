@@ -120,6 +120,22 @@ final class ReceivedBlocks {
         return block;
     }
 
+    /**
+     * Block {@code id}, mapped, if this side knows it and it has room for {@code bytes}; null
+     * otherwise.
+     */
+    synchronized Received mappedWithRoom(long id, long bytes) {
+        Received block = byId.get(id);
+        if (block == null) {
+            return null;
+        }
+        if (block.mapping == null || !block.mapping.isOpen()) {
+            block.mapping = block.file.map();
+            block.mapping.tag(block);
+        }
+        return block.mapping.dataBytes() >= bytes ? block : null;
+    }
+
     synchronized Lease lease(Received block) {
         Lease lease = new Lease(block);
         block.leases.add(lease);

@@ -170,9 +170,20 @@ public final class TransferLink implements AutoCloseable {
             if (home.tag() instanceof BlockPool.Block) {
                 BlockPool.Block block = (BlockPool.Block) home.tag();
                 outgoing.moveToPeer(block);
-                return new TableEntry(false, home.name(), block.id, offset, bytes, false);
+                return new TableEntry(false, home.name(), block.id, offset, bytes, false, false);
             }
-            return new TableEntry(true, home.name(), -1, offset, bytes, false);
+            return new TableEntry(true, home.name(), -1, offset, bytes, false, false);
+        }
+        if (ref.form != SharedRef.BUFFER) {
+            // the receiver copies it out: a block of the receiver's that this end is done with will do
+            ReceivedBlocks.Received lent = takeDoneBlockOfPeer(Progress.BYTES + bytes);
+            if (lent != null) {
+                staged.handedBack.add(lent.id);
+                Progress progress = Progress.of(lent.mapping, this::isPeerGone);
+                progress.reset();
+                staged.copies.add(new PendingCopy(value, ref, lent.mapping, progress));
+                return new TableEntry(false, lent.mapping.name(), lent.id, Progress.BYTES, bytes, true, true);
+            }
         }
         relieveIfOverThreshold(Progress.BYTES + bytes);
         BlockPool.Block block = outgoing.acquireForPeer(Progress.BYTES + bytes);
@@ -180,7 +191,32 @@ public final class TransferLink implements AutoCloseable {
         Progress progress = Progress.of(block.mapping, this::isPeerGone);
         progress.reset();
         staged.copies.add(new PendingCopy(value, ref, block.mapping, progress));
-        return new TableEntry(false, block.mapping.name(), block.id, Progress.BYTES, bytes, true);
+        return new TableEntry(false, block.mapping.name(), block.id, Progress.BYTES, bytes, true, false);
+    }
+
+    /**
+     * One of the peer's blocks that this end has copied a value out of and not yet reported, with
+     * room for {@code bytes}, taken off the report: the value goes back in it, so that a reply
+     * needs no block of this end's (one block of memory per round trip instead of two). Null if none.
+     */
+    private ReceivedBlocks.Received takeDoneBlockOfPeer(long bytes) {
+        long[] candidates;
+        synchronized (peerBlocksDone) {
+            candidates = peerBlocksDone.stream().mapToLong(Long::longValue).toArray();
+        }
+        for (long id : candidates) {
+            ReceivedBlocks.Received block = incoming.mappedWithRoom(id, bytes);
+            if (block == null) {
+                continue;
+            }
+            synchronized (peerBlocksDone) {
+                // another thread may have reported it meanwhile: then it is the peer's again
+                if (peerBlocksDone.remove(Long.valueOf(id))) {
+                    return block;
+                }
+            }
+        }
+        return null;
     }
 
     /** A staged message that will not be sent: its blocks are free again. */
@@ -188,7 +224,11 @@ public final class TransferLink implements AutoCloseable {
         for (BlockPool.Block block : staged.blocks) {
             outgoing.releaseFromPeer(block.id);
         }
+        for (long id : staged.handedBack) {
+            peerBlockDone(id, false);
+        }
         staged.blocks.clear();
+        staged.handedBack.clear();
         staged.copies.clear();
     }
 
@@ -235,6 +275,10 @@ public final class TransferLink implements AutoCloseable {
             if (resolved[i] || entry.named()) {
                 continue;
             }
+            if (entry.receiversBlock()) {
+                outgoing.releaseFromPeer(entry.blockId());
+                continue;
+            }
             try {
                 incoming.open(entry);
             } catch (RuntimeException gone) {
@@ -248,6 +292,9 @@ public final class TransferLink implements AutoCloseable {
         long bytes = ref.byteLength();
         if (bytes > entry.bytes()) {
             throw new IllegalStateException("shared value needs " + bytes + " bytes, its segment entry has " + entry.bytes());
+        }
+        if (entry.receiversBlock()) {
+            return materializeFromOwnBlock(ref, entry);
         }
         Mapping mapping;
         ReceivedBlocks.Received block = null;
@@ -296,6 +343,30 @@ public final class TransferLink implements AutoCloseable {
             receipt.leases.add(lease);
         }
         return shape(view, ref, kind);
+    }
+
+    /**
+     * A value the peer wrote back into one of this end's blocks: copied out (only values that are
+     * copied come this way), then the block is free again.
+     */
+    private Object materializeFromOwnBlock(SharedRef ref, TableEntry entry) throws IOException {
+        BlockPool.Block block = outgoing.heldByPeer(entry.blockId());
+        if (block == null || entry.offset() + entry.bytes() > block.capacity()) {
+            throw new IOException("segment table entry names block " + entry.blockId()
+                + " of this side, which the peer does not hold or which is too small");
+        }
+        try {
+            Progress progress = Progress.of(block.mapping, this::isPeerGone);
+            if (ref.form == SharedRef.RECORDS) {
+                return Copier.shmToRecords(ref.layout.local(loader()), ref.length, block.mapping, entry.offset(), progress);
+            }
+            if (ref.form != SharedRef.ARRAY) {
+                throw new IOException("only arrays and records come back in this side's own blocks");
+            }
+            return Copier.shmToArray(ValueKind.ofType(ref.elementType), ref.length, block.mapping, entry.offset(), progress);
+        } finally {
+            outgoing.releaseFromPeer(block.id);
+        }
     }
 
     /** A value was copied out of one of the peer's blocks: the peer may reuse it. */
@@ -351,7 +422,7 @@ public final class TransferLink implements AutoCloseable {
     public List<TableEntry> takeAnnouncements() {
         List<TableEntry> entries = new ArrayList<>();
         for (BlockPool.Block block : outgoing.takeUnannounced()) {
-            entries.add(new TableEntry(false, block.mapping.name(), block.id, 0, 0, false));
+            entries.add(new TableEntry(false, block.mapping.name(), block.id, 0, 0, false, false));
         }
         return entries;
     }
@@ -408,6 +479,8 @@ public final class TransferLink implements AutoCloseable {
     public static final class Staged {
         final List<TableEntry> table = new ArrayList<>();
         final List<BlockPool.Block> blocks = new ArrayList<>();
+        /** Blocks of the peer's that carry values back to it (see {@link TransferLink#takeDoneBlockOfPeer}). */
+        final List<Long> handedBack = new ArrayList<>();
         final List<PendingCopy> copies = new ArrayList<>();
 
         public List<TableEntry> table() {
