@@ -121,17 +121,13 @@ final class ReceivedBlocks {
     }
 
     /**
-     * Block {@code id}, mapped, if this side knows it and it has room for {@code bytes}; null
-     * otherwise.
+     * Block {@code id} if this side still has it mapped and it has room for {@code bytes}; null
+     * otherwise (mapping a block again costs more than the peer's taking one of its own).
      */
     synchronized Received mappedWithRoom(long id, long bytes) {
         Received block = byId.get(id);
-        if (block == null) {
+        if (block == null || block.mapping == null || !block.mapping.isOpen()) {
             return null;
-        }
-        if (block.mapping == null || !block.mapping.isOpen()) {
-            block.mapping = block.file.map();
-            block.mapping.tag(block);
         }
         return block.mapping.dataBytes() >= bytes ? block : null;
     }

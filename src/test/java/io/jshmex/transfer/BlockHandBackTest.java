@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jshmex.NativeShm;
 import io.jshmex.testing.LeakCheckedTest;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -81,6 +82,23 @@ class BlockHandBackTest extends LeakCheckedTest {
             assertFalse(link.lastTable.get(0).receiversBlock(), "the reply overwrote memory a live view shows");
             assertEquals(3.0, view.get(0));
             link.workerReceipt.endLeases();
+        }
+    }
+
+    @Test
+    void shouldNotHandBackABlockWhoseMappingWasCutOff() throws Exception {
+        try (LinkPair link = new LinkPair()) {
+            DoubleBuffer view = (DoubleBuffer) link.toWorker(DoubleBuffer.wrap(values(N, 3)));
+            // an explicit release cuts this side's view off; mapping it again for a reply costs
+            // more than a block of the worker's own
+            assertTrue(NativeShm.release(view));
+            double[] reply = values(N, 4);
+            assertArrayEquals(reply, (double[]) link.toParent(reply));
+            assertFalse(link.lastTable.get(0).receiversBlock(), "a block whose mapping was cut off was mapped again");
+            assertEquals(1, link.worker.blocks().blockCount());
+
+            link.exchangeNotices();
+            assertTrue(link.parent.blocks().hasFreeFit(NEEDED), "the parent's block did not come back by notice");
         }
     }
 
