@@ -13,8 +13,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.Serializable;
 import java.nio.DoubleBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -115,20 +113,13 @@ class BlockHandBackTest extends LeakCheckedTest {
         }
     }
 
-    /** Fails while it is read, before the stream reaches what follows it. */
-    static final class Unreadable implements Serializable {
-        private static final long serialVersionUID = 1L;
-
-        private void readObject(ObjectInputStream in) throws IOException {
-            throw new IOException("cannot be read");
-        }
-    }
-
     @Test
     void shouldFreeItsBlockWhenTheReplyFailsBeforeReachingIt() throws Exception {
         try (LinkPair link = new LinkPair()) {
             link.toWorker(values(N, 7));
-            assertThrows(IOException.class, () -> link.toParent(List.of(new Unreadable(), values(N, 8))));
+            // fails while it is read, before the stream reaches the array after it
+            PoolTransferCleanupTest.Unreadable unreadable = new PoolTransferCleanupTest.Unreadable();
+            assertThrows(IOException.class, () -> link.toParent(List.of(unreadable, values(N, 8))));
             assertTrue(link.lastTable.get(0).receiversBlock());
             assertTrue(link.parent.blocks().hasFreeFit(NEEDED), "the block of a reply never read stayed taken");
         }
