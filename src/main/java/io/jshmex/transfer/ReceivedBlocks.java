@@ -122,7 +122,9 @@ final class ReceivedBlocks {
 
     /**
      * Block {@code id} if this side still has it mapped and it has room for {@code bytes}; null
-     * otherwise (mapping a block again costs more than the peer's taking one of its own).
+     * otherwise. A block whose mapping was cut off is not mapped again to carry a reply: mapping
+     * populates every page (a sender taking a block of its own pays nothing of the kind when one
+     * is free).
      */
     synchronized Received mappedWithRoom(long id, long bytes) {
         Received block = byId.get(id);

@@ -1,5 +1,6 @@
 package io.jshmex.transfer;
 
+import io.jshmex.shm.Views;
 import java.io.Serializable;
 
 /**
@@ -48,6 +49,14 @@ final class SharedRef implements Serializable {
     }
 
     /** Bytes the value spans in shared memory. */
+    /**
+     * Whether the receiver copies the value out (arrays, records, buffers too large for a view)
+     * rather than handing out a view of the block it came in.
+     */
+    boolean copiedOnReceipt() {
+        return form != BUFFER || byteLength() > Views.MAX_VIEW_BYTES;
+    }
+
     long byteLength() {
         return form == RECORDS ? (long) length * layout.rowBytes : (long) length * ValueKind.ofType(elementType).size;
     }

@@ -174,8 +174,8 @@ public final class TransferLink implements AutoCloseable {
             }
             return new TableEntry(true, home.name(), -1, offset, bytes, false, false);
         }
-        if (ref.form != SharedRef.BUFFER) {
-            // the receiver copies it out: a block of the receiver's that this end is done with will do
+        if (ref.copiedOnReceipt()) {
+            // no view will show it: a block of the receiver's that this end is done with will do
             ReceivedBlocks.Received lent = takeDoneBlockOfPeer(Progress.BYTES + bytes);
             if (lent != null) {
                 staged.handedBack.add(lent.id);
@@ -320,17 +320,12 @@ public final class TransferLink implements AutoCloseable {
     private Object materializeFrom(Mapping mapping, ReceivedBlocks.Received block, Progress progress, SharedRef ref,
                                    TableEntry entry, Receipt receipt) throws IOException {
         long bytes = ref.byteLength();
-        if (ref.form == SharedRef.RECORDS) {
-            Object[] rows = Copier.shmToRecords(ref.layout.local(loader()), ref.length, mapping, entry.offset(), progress);
+        if (ref.copiedOnReceipt()) {
+            Object value = copyOut(ref, mapping, entry.offset(), progress);
             blockCopied(block);
-            return rows;
+            return value;
         }
         ValueKind kind = ValueKind.ofType(ref.elementType);
-        if (ref.form == SharedRef.ARRAY || bytes > Views.MAX_VIEW_BYTES) {
-            Object array = Copier.shmToArray(kind, ref.length, mapping, entry.offset(), progress);
-            blockCopied(block);
-            return ref.form == SharedRef.ARRAY ? array : HeapBuffers.wrap(kind, array, ref);
-        }
         if (progress != null) {
             progress.await(bytes);
         }
@@ -356,17 +351,23 @@ public final class TransferLink implements AutoCloseable {
                 + " of this side, which the peer does not hold or which is too small");
         }
         try {
-            Progress progress = Progress.of(block.mapping, this::isPeerGone);
-            if (ref.form == SharedRef.RECORDS) {
-                return Copier.shmToRecords(ref.layout.local(loader()), ref.length, block.mapping, entry.offset(), progress);
+            if (!ref.copiedOnReceipt()) {
+                throw new IOException("a value shown as a view cannot come back in this side's own block");
             }
-            if (ref.form != SharedRef.ARRAY) {
-                throw new IOException("only arrays and records come back in this side's own blocks");
-            }
-            return Copier.shmToArray(ValueKind.ofType(ref.elementType), ref.length, block.mapping, entry.offset(), progress);
+            return copyOut(ref, block.mapping, entry.offset(), Progress.of(block.mapping, this::isPeerGone));
         } finally {
             outgoing.releaseFromPeer(block.id);
         }
+    }
+
+    /** A value the receiver copies out ({@link SharedRef#copiedOnReceipt()}), as it is copied out of {@code mapping}. */
+    private static Object copyOut(SharedRef ref, Mapping mapping, long offset, Progress progress) throws IOException {
+        if (ref.form == SharedRef.RECORDS) {
+            return Copier.shmToRecords(ref.layout.local(loader()), ref.length, mapping, offset, progress);
+        }
+        ValueKind kind = ValueKind.ofType(ref.elementType);
+        Object array = Copier.shmToArray(kind, ref.length, mapping, offset, progress);
+        return ref.form == SharedRef.ARRAY ? array : HeapBuffers.wrap(kind, array, ref);
     }
 
     /** A value was copied out of one of the peer's blocks: the peer may reuse it. */
