@@ -4,6 +4,7 @@ import io.jshmex.NativeShm;
 import io.jshmex.ProcessPoolExecutor;
 import io.jshmex.SerializableFunction;
 import io.jshmex.shm.SegmentNames;
+import io.jshmex.testing.PoolTestSupport;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -152,7 +153,7 @@ final class Aftermath {
         }
         Future<double[]> f = null;
         try {
-            f = pool.submit((SerializableFunction<double[], double[]>) Aftermath::plusOne, x);
+            f = pool.submit((SerializableFunction<double[], double[]>) PoolTestSupport::plusOne, x);
             double[] y = f.get(60, TimeUnit.SECONDS);
             for (int i = 0; i < y.length; i++) {
                 if (y[i] != i + 1) {
@@ -171,13 +172,5 @@ final class Aftermath {
             tally.fail(label + ": the pool's next task failed: " + e);
             return false;
         }
-    }
-
-    static double[] plusOne(double[] x) {
-        double[] y = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            y[i] = x[i] + 1;
-        }
-        return y;
     }
 }

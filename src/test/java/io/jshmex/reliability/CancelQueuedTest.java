@@ -4,6 +4,7 @@ import io.jshmex.NativeShm;
 import io.jshmex.ProcessPoolExecutor;
 import io.jshmex.SerializableCallable;
 import io.jshmex.testing.LeakCheckedTest;
+import io.jshmex.testing.PoolTestSupport;
 import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +61,7 @@ class CancelQueuedTest extends LeakCheckedTest {
                     arg[0] = t;
                     queued.add(pool.submit((SerializableCallable<double[]>) () -> {
                         flags.put(index, 1);
-                        return Aftermath.plusOne(arg);
+                        return PoolTestSupport.plusOne(arg);
                     }));
                 }
                 // cancel two of the four, at random

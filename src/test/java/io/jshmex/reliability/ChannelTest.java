@@ -5,6 +5,7 @@ import io.jshmex.ProcessPoolExecutor;
 import io.jshmex.SerializableCallable;
 import io.jshmex.SerializableFunction;
 import io.jshmex.testing.LeakCheckedTest;
+import io.jshmex.testing.PoolTestSupport;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.ByteArrayOutputStream;
@@ -152,7 +153,7 @@ class ChannelTest extends LeakCheckedTest {
             client.start();
             pool.prestartAllWorkers();
             long started = System.nanoTime();
-            Future<double[]> task = pool.submit((SerializableFunction<double[], double[]>) Aftermath::plusOne,
+            Future<double[]> task = pool.submit((SerializableFunction<double[], double[]>) PoolTestSupport::plusOne,
                 new double[] {41});
             try {
                 double[] y = task.get(20, TimeUnit.SECONDS);

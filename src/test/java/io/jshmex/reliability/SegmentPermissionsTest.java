@@ -8,6 +8,7 @@ import io.jshmex.ShmSegment;
 import io.jshmex.shm.SegmentNames;
 import io.jshmex.shm.Shm;
 import io.jshmex.testing.LeakCheckedTest;
+import io.jshmex.testing.PoolTestSupport;
 import java.io.IOException;
 import java.nio.DoubleBuffer;
 import java.nio.file.DirectoryStream;
@@ -62,7 +63,7 @@ class SegmentPermissionsTest extends LeakCheckedTest {
                     int mb = 8 + (t * 7) % 57;
                     double[] x = new double[mb * 131072];
                     x[0] = t;
-                    double[] y = pool.submit((SerializableFunction<double[], double[]>) Aftermath::plusOne, x)
+                    double[] y = pool.submit((SerializableFunction<double[], double[]>) PoolTestSupport::plusOne, x)
                         .get(60, TimeUnit.SECONDS);
                     int n = mb * 131072;
                     DoubleBuffer made = pool.submit((SerializableCallable<DoubleBuffer>) () -> {

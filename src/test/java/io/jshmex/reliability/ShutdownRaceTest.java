@@ -4,6 +4,7 @@ import io.jshmex.ProcessPoolExecutor;
 import io.jshmex.SerializableCallable;
 import io.jshmex.SerializableFunction;
 import io.jshmex.testing.LeakCheckedTest;
+import io.jshmex.testing.PoolTestSupport;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -91,7 +92,7 @@ class ShutdownRaceTest extends LeakCheckedTest {
                             if (i % 3 == 0) {
                                 double[] arg = new double[1 << 17];
                                 arg[0] = key;
-                                f = pool.submit((SerializableFunction<double[], double[]>) Aftermath::plusOne, arg);
+                                f = pool.submit((SerializableFunction<double[], double[]>) PoolTestSupport::plusOne, arg);
                                 expected.put(f, (double) key + 1);
                             } else {
                                 f = pool.submit((SerializableCallable<Integer>) () -> {

@@ -5,6 +5,7 @@ import io.jshmex.SerializableFunction;
 import io.jshmex.TaskTransferException;
 import io.jshmex.WorkerDiedException;
 import io.jshmex.testing.LeakCheckedTest;
+import io.jshmex.testing.PoolTestSupport;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -75,7 +76,7 @@ class WorkerKillTest extends LeakCheckedTest {
             }
             killed.set(Procs.killDescendants());
         }, "sigkill");
-        Future<double[]> f = pool.submit((SerializableFunction<double[], double[]>) Aftermath::plusOne, x);
+        Future<double[]> f = pool.submit((SerializableFunction<double[], double[]>) PoolTestSupport::plusOne, x);
         killer.start();
         killer.join();
         after.remember(killed.get());
@@ -112,7 +113,7 @@ class WorkerKillTest extends LeakCheckedTest {
     private static long roundTripMicros(ProcessPoolExecutor pool, int mb) throws Exception {
         double[] x = new double[mb * DOUBLES_PER_MB];
         long start = System.nanoTime();
-        pool.submit((SerializableFunction<double[], double[]>) Aftermath::plusOne, x).get(120, TimeUnit.SECONDS);
+        pool.submit((SerializableFunction<double[], double[]>) PoolTestSupport::plusOne, x).get(120, TimeUnit.SECONDS);
         return (System.nanoTime() - start) / 1000;
     }
 }

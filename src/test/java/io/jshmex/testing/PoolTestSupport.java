@@ -23,6 +23,15 @@ public final class PoolTestSupport {
     private PoolTestSupport() {
     }
 
+    /** npshmex's {@code add_one}: a new array {@code x + 1}, the argument left as it was. */
+    public static double[] plusOne(double[] x) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = x[i] + 1;
+        }
+        return y;
+    }
+
     /**
      * A task that writes its worker's pid to {@code pidFile}, sleeps, and returns the pid. The
      * path travels as a String: {@code Path} is not serializable.

@@ -64,8 +64,8 @@ public final class ReliabilityChildMain {
         double[] x = new double[mb * DOUBLES_PER_MB];
         // a user's segment, which travels by name: a dead parent leaves it too
         DoubleBuffer shared = NativeShm.doubles(DOUBLES_PER_MB);
-        List<Future<?>> warm = List.of(pool.submit(ReliabilityChildMain::plusOne, x),
-            pool.submit(ReliabilityChildMain::plusOne, x));
+        List<Future<?>> warm = List.of(pool.submit(PoolTestSupport::plusOne, x),
+            pool.submit(PoolTestSupport::plusOne, x));
         for (Future<?> f : warm) {
             f.get();
         }
@@ -73,7 +73,7 @@ public final class ReliabilityChildMain {
         System.out.println("ready");
         System.out.flush();
         for (long round = 0; ; round++) {
-            Future<double[]> a = pool.submit(ReliabilityChildMain::plusOne, x);
+            Future<double[]> a = pool.submit(PoolTestSupport::plusOne, x);
             Future<DoubleBuffer> b = pool.submit((SerializableCallable<DoubleBuffer>) () -> {
                 shared.put(0, shared.get(0) + 1);
                 DoubleBuffer out = NativeShm.doubles(mb * DOUBLES_PER_MB);
@@ -83,14 +83,6 @@ public final class ReliabilityChildMain {
             a.get();
             b.get();
         }
-    }
-
-    static double[] plusOne(double[] x) {
-        double[] y = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            y[i] = x[i] + 1;
-        }
-        return y;
     }
 
     // ---- shm-full ----
@@ -140,8 +132,8 @@ public final class ReliabilityChildMain {
             }
             roundTrip(pool, "round trip 16 MB once the user let go of 40 MB", 16, "ok");
             check("100 MB and 4 MB at once, on two workers", "ok", () -> {
-                Future<double[]> big = pool.submit(ReliabilityChildMain::plusOne, new double[100 * DOUBLES_PER_MB]);
-                Future<double[]> small = pool.submit(ReliabilityChildMain::plusOne, filled(4 * DOUBLES_PER_MB, 7));
+                Future<double[]> big = pool.submit(PoolTestSupport::plusOne, new double[100 * DOUBLES_PER_MB]);
+                Future<double[]> small = pool.submit(PoolTestSupport::plusOne, filled(4 * DOUBLES_PER_MB, 7));
                 boolean smallOk = verify(small.get(60, TimeUnit.SECONDS), 8);
                 try {
                     big.get(60, TimeUnit.SECONDS);
@@ -151,8 +143,8 @@ public final class ReliabilityChildMain {
                 }
             });
             check("two 20 MB round trips at once (one may be refused)", "either", () -> {
-                Future<double[]> a = pool.submit(ReliabilityChildMain::plusOne, filled(20 * DOUBLES_PER_MB, 1));
-                Future<double[]> b = pool.submit(ReliabilityChildMain::plusOne, filled(20 * DOUBLES_PER_MB, 2));
+                Future<double[]> a = pool.submit(PoolTestSupport::plusOne, filled(20 * DOUBLES_PER_MB, 1));
+                Future<double[]> b = pool.submit(PoolTestSupport::plusOne, filled(20 * DOUBLES_PER_MB, 2));
                 return verify(a.get(60, TimeUnit.SECONDS), 2) & verify(b.get(60, TimeUnit.SECONDS), 3);
             });
             // a 24 MB round trip leaves a 24 MB block kept on each side: 36 MB fits only if they go
@@ -185,7 +177,7 @@ public final class ReliabilityChildMain {
     private static void roundTrip(ProcessPoolExecutor pool, String name, int mb, String expected) {
         check(name, expected, () -> {
             double[] x = filled(mb * DOUBLES_PER_MB, mb);
-            return verify(pool.submit(ReliabilityChildMain::plusOne, x).get(60, TimeUnit.SECONDS), mb + 1);
+            return verify(pool.submit(PoolTestSupport::plusOne, x).get(60, TimeUnit.SECONDS), mb + 1);
         });
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jshmex.ProcessPoolExecutor;
 import io.jshmex.testing.LeakCheckedTest;
+import io.jshmex.testing.PoolTestSupport;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ class CopyUnderGcPressureTest extends LeakCheckedTest {
         int rounds = 0;
         long end = System.nanoTime() + RUN_NANOS;
         while (System.nanoTime() < end) {
-            double[] back = get(pool.submit(PoolValueTransferTest::addOne, sent));
+            double[] back = get(pool.submit(PoolTestSupport::plusOne, sent));
             for (int i = 0; i < DOUBLES; i++) {
                 if (back[i] != sent[i] + 1) {
                     assertEquals(sent[i] + 1, back[i], "element " + i + " of round " + rounds);

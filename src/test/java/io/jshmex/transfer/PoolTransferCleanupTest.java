@@ -15,6 +15,7 @@ import io.jshmex.TaskTransferException;
 import io.jshmex.WorkerDiedException;
 import io.jshmex.shm.MappedMemory;
 import io.jshmex.testing.LeakCheckedTest;
+import io.jshmex.testing.PoolTestSupport;
 import io.jshmex.transfer.TestValues.ArrayType;
 import io.jshmex.transfer.TestValues.BufferType;
 import io.jshmex.transfer.TestValues.Shape;
@@ -64,7 +65,7 @@ class PoolTransferCleanupTest extends LeakCheckedTest {
     private static void assertPoolStillWorks(ProcessPoolExecutor pool) throws Exception {
         double[] ones = new double[N];
         Arrays.fill(ones, 1);
-        double[] result = get(pool.submit(PoolValueTransferTest::addOne, ones));
+        double[] result = get(pool.submit(PoolTestSupport::plusOne, ones));
         assertEquals(2.0, result[N - 1]);
     }
 
@@ -232,7 +233,7 @@ class PoolTransferCleanupTest extends LeakCheckedTest {
             PoolSupport.waitFor("the killed worker's and its task's segments to go",
                 () -> watch.appeared().equals(Set.of(flag)));
 
-            double[] result = get(pool.submit(PoolValueTransferTest::addOne, big));
+            double[] result = get(pool.submit(PoolTestSupport::plusOne, big));
             assertEquals(2.0, result[0]);
             assertEquals(2.0, result[HUNDRED_MB - 1]);
         } finally {
@@ -255,7 +256,7 @@ class PoolTransferCleanupTest extends LeakCheckedTest {
         try (ProcessPoolExecutor pool = oneWorker()) {
             assertPoolStillWorks(pool);
             for (long delayMillis : new long[] {0, 100, 250}) {
-                CompletableFuture<double[]> inFlight = pool.submit(PoolValueTransferTest::addOne, big);
+                CompletableFuture<double[]> inFlight = pool.submit(PoolTestSupport::plusOne, big);
                 Thread.sleep(delayMillis);
                 PoolSupport.killWorkers();
                 try {

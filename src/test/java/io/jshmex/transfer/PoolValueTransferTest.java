@@ -15,6 +15,7 @@ import io.jshmex.ProcessPoolExecutor;
 import io.jshmex.SerializableFunction;
 import io.jshmex.ShmSegment;
 import io.jshmex.testing.LeakCheckedTest;
+import io.jshmex.testing.PoolTestSupport;
 import io.jshmex.transfer.TestValues.ArrayType;
 import io.jshmex.transfer.TestValues.BufferType;
 import io.jshmex.transfer.TestValues.Shape;
@@ -48,14 +49,6 @@ class PoolValueTransferTest extends LeakCheckedTest {
             Array.set(array, j, t);
         }
         return array;
-    }
-
-    static double[] addOne(double[] x) {
-        double[] y = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            y[i] = x[i] + 1;
-        }
-        return y;
     }
 
     @Test
@@ -127,14 +120,14 @@ class PoolValueTransferTest extends LeakCheckedTest {
         double[] big = new double[2_000_000];
         Arrays.fill(big, 1.0);
         try (ProcessPoolExecutor pool = oneWorker()) {
-            Future<double[]> f = pool.submit(PoolValueTransferTest::addOne, big);
+            Future<double[]> f = pool.submit(PoolTestSupport::plusOne, big);
             double[] result = get(f);
             assertEquals(2.0, result[0]);
             assertEquals(big.length, result.length);
             assertTrue(Arrays.stream(result).allMatch(v -> v == 2.0), "not every element is 2.0");
             assertTrue(Arrays.stream(big).allMatch(v -> v == 1.0), "the caller's array changed");
 
-            double[] captured = get(pool.submit(() -> addOne(big)));
+            double[] captured = get(pool.submit(() -> PoolTestSupport.plusOne(big)));
             assertEquals(2.0, captured[0]);
             assertEquals(2.0, captured[big.length - 1]);
         }
@@ -146,7 +139,7 @@ class PoolValueTransferTest extends LeakCheckedTest {
     static Sample transform(Sample in) {
         Map<String, List<float[]>> extra = new LinkedHashMap<>();
         in.extra().forEach((key, list) -> extra.put(key + "'", List.of(list.get(0), list.get(0))));
-        return new Sample(in.name() + "'", addOne(in.values()), in.ids(), extra);
+        return new Sample(in.name() + "'", PoolTestSupport.plusOne(in.values()), in.ids(), extra);
     }
 
     @Test
@@ -215,7 +208,7 @@ class PoolValueTransferTest extends LeakCheckedTest {
 
             double[] big = (double[]) ArrayType.DOUBLE.filled(300_000, 1);
             for (int round = 0; round < 3; round++) {
-                get(pool.submit(PoolValueTransferTest::addOne, big));
+                get(pool.submit(PoolTestSupport::plusOne, big));
                 watch.assertOnly(made, "after arrays in and out, round " + round);
 
                 get(pool.submit(() -> new Object[] {big, Shape.DIRECT.make(BufferType.LONG, 50_000, 1),
