@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.ObjectInputFilter;
 import java.io.ObjectStreamConstants;
-import java.util.List;
 
 /**
  * The receiving half of the one object stream: swaps each {@link SharedRef} back for an equal
@@ -24,9 +23,8 @@ final class PayloadDecoder extends ContextObjectInputStream {
 
     private final Feed feed;
     private final TransferLink link;
-    private List<TableEntry> table;
+    private TableUse use;
     private Receipt receipt;
-    private boolean[] resolved;
 
     private PayloadDecoder(Feed feed, TransferLink link) throws IOException {
         super(feed);
@@ -55,11 +53,9 @@ final class PayloadDecoder extends ContextObjectInputStream {
      * @throws IOException if the stream is corrupt, has bytes past its object, or a value cannot
      *     be materialized; the decoder must not be used again then
      */
-    Object decode(byte[] stream, List<TableEntry> table, Receipt receipt, boolean[] resolved)
-        throws IOException, ClassNotFoundException {
-        this.table = table;
+    Object decode(byte[] stream, TableUse use, Receipt receipt) throws IOException, ClassNotFoundException {
+        this.use = use;
         this.receipt = receipt;
-        this.resolved = resolved;
         try {
             feed.next(stream);
             Object graph = readObject();
@@ -70,9 +66,8 @@ final class PayloadDecoder extends ContextObjectInputStream {
             readObject();
             return graph;
         } finally {
-            this.table = null;
+            this.use = null;
             this.receipt = null;
-            this.resolved = null;
         }
     }
 
@@ -80,14 +75,8 @@ final class PayloadDecoder extends ContextObjectInputStream {
     protected Object resolveObject(Object obj) throws IOException {
         if (obj instanceof SharedRef) {
             SharedRef ref = (SharedRef) obj;
-            if (ref.index < 0 || ref.index >= table.size()) {
-                throw new IOException("shared value #" + ref.index + " has no segment table entry");
-            }
-            if (resolved[ref.index]) {
-                throw new IOException("shared value #" + ref.index + " is referred to twice");
-            }
-            Object value = link.materialize(ref, table.get(ref.index), receipt);
-            resolved[ref.index] = true;
+            Object value = link.materialize(ref, use.entry(ref.index), use, receipt);
+            use.resolved(ref.index);
             return value;
         }
         if (obj instanceof InlineArray) {

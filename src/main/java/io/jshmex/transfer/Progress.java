@@ -11,13 +11,14 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * How many bytes of a value the sender has copied into a transfer block so far: a word at the
- * start of the block's data, written by the sender with release semantics and read by the
- * receiver with acquire semantics (both processes map the same page). -1 means the sender gave
- * up. The value itself starts {@link #BYTES} further on.
+ * How many bytes of a value the sender has copied into a transfer block so far: a word just
+ * before the value ({@link #BYTES} before it, so that it has a cache line of its own), written by
+ * the sender with release semantics and read by the receiver with acquire semantics (both
+ * processes map the same page). -1 means the sender gave up. A block that carries several values
+ * has a word before each.
  */
 final class Progress {
-    /** Room kept at the start of a block's data, a cache line, so the value does not share it. */
+    /** Room kept before each value in a block, a cache line, so the value does not share it. */
     static final int BYTES = 64;
 
     private static final VarHandle WORD = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
@@ -29,14 +30,20 @@ final class Progress {
     private final ByteBuffer word;
     private final BooleanSupplier peerGone;
 
-    private Progress(Mapping block, BooleanSupplier peerGone) {
-        this.word = block.scratchView(0, 8);
+    private Progress(Mapping block, long valueOffset, BooleanSupplier peerGone) {
+        if (valueOffset < BYTES) {
+            throw new IllegalArgumentException("a value at " + valueOffset + " has no room for its progress word");
+        }
+        this.word = block.scratchView(valueOffset - BYTES, 8);
         this.peerGone = peerGone;
     }
 
-    /** The progress word of {@code block}: to publish, or to await while {@code peerGone} is false. */
-    static Progress of(Mapping block, BooleanSupplier peerGone) {
-        return new Progress(block, peerGone);
+    /**
+     * The progress word of the value at {@code valueOffset} in {@code block}: to publish, or to
+     * await while {@code peerGone} is false.
+     */
+    static Progress of(Mapping block, long valueOffset, BooleanSupplier peerGone) {
+        return new Progress(block, valueOffset, peerGone);
     }
 
     void reset() {

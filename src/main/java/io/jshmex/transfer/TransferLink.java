@@ -11,6 +11,7 @@ import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -28,6 +29,11 @@ public final class TransferLink implements AutoCloseable {
     private final NamedSegments named;
     private final List<Long> peerBlocksDone = new ArrayList<>();
     private static final int SPACE_RETRIES = 4;
+    /**
+     * Values copied out on receipt up to this size share a block with the others of their message;
+     * larger ones take a block each, which a reply can reuse and whose copy overlaps the receiver's.
+     */
+    static final long SMALL_VALUE_BYTES = 1 << 20;
 
     private volatile Runnable urgentNotice = () -> { };
     private volatile Runnable spaceRelief = () -> { };
@@ -101,8 +107,20 @@ public final class TransferLink implements AutoCloseable {
         for (int attempt = 0; ; attempt++) {
             Staged staged = new Staged();
             try {
-                for (int i = 0; i < payload.values.size(); i++) {
-                    staged.table.add(stageOne(payload.values.get(i), payload.refs.get(i), payload.homes.get(i), staged));
+                int count = payload.values.size();
+                TableEntry[] entries = new TableEntry[count];
+                PendingCopy[] copies = new PendingCopy[count];
+                stageSmallTogether(payload, entries, copies, staged);
+                for (int i = 0; i < count; i++) {
+                    if (entries[i] == null) {
+                        entries[i] = stageOne(payload.values.get(i), payload.refs.get(i), payload.homes.get(i), staged, copies, i);
+                    }
+                }
+                staged.table.addAll(Arrays.asList(entries));
+                for (PendingCopy copy : copies) {
+                    if (copy != null) {
+                        staged.copies.add(copy);
+                    }
                 }
                 return staged;
             } catch (ShmSpaceException full) {
@@ -163,7 +181,47 @@ public final class TransferLink implements AutoCloseable {
         spaceRelief.run();
     }
 
-    private TableEntry stageOne(Object value, SharedRef ref, Mapping home, Staged staged) {
+    /**
+     * Values that are copied out on receipt and small ({@link #SMALL_VALUE_BYTES} at most) share
+     * one block when a message has several: one segment and one mapping instead of one each, so a
+     * message of many arrays just over the threshold does not map as many segments. Each value
+     * keeps a progress word of its own before it; the receiver gives the block back after the last.
+     */
+    private void stageSmallTogether(Payload payload, TableEntry[] entries, PendingCopy[] copies, Staged staged) {
+        List<Integer> small = new ArrayList<>();
+        for (int i = 0; i < payload.values.size(); i++) {
+            SharedRef ref = payload.refs.get(i);
+            if (payload.homes.get(i) == null && ref.copiedOnReceipt() && ref.byteLength() <= SMALL_VALUE_BYTES) {
+                small.add(i);
+            }
+        }
+        if (small.size() < 2) {
+            return;
+        }
+        long[] offsets = new long[small.size()];
+        long end = 0;
+        for (int k = 0; k < small.size(); k++) {
+            offsets[k] = end + Progress.BYTES;
+            end = align(offsets[k] + payload.refs.get(small.get(k)).byteLength());
+        }
+        relieveIfOverThreshold(end);
+        BlockPool.Block block = outgoing.acquireForPeer(end);
+        staged.blocks.add(block);
+        for (int k = 0; k < small.size(); k++) {
+            int i = small.get(k);
+            SharedRef ref = payload.refs.get(i);
+            copies[i] = new PendingCopy(payload.values.get(i), ref, block.mapping, offsets[k],
+                Progress.of(block.mapping, offsets[k], this::isPeerGone));
+            entries[i] = new TableEntry(false, block.mapping.name(), block.id, offsets[k], ref.byteLength(), true, false);
+        }
+    }
+
+    /** Rounds up to a cache line, so that no two values of a block share one. */
+    private static long align(long offset) {
+        return (offset + Progress.BYTES - 1) & -Progress.BYTES;
+    }
+
+    private TableEntry stageOne(Object value, SharedRef ref, Mapping home, Staged staged, PendingCopy[] copies, int index) {
         long bytes = ref.byteLength();
         if (home != null) {
             long offset = Views.address((Buffer) value) - home.dataAddress();
@@ -179,18 +237,16 @@ public final class TransferLink implements AutoCloseable {
             ReceivedBlocks.Received lent = takeDoneBlockOfPeer(Progress.BYTES + bytes);
             if (lent != null) {
                 staged.handedBack.add(lent.id);
-                Progress progress = Progress.of(lent.mapping, this::isPeerGone);
-                progress.reset();
-                staged.copies.add(new PendingCopy(value, ref, lent.mapping, progress));
+                copies[index] = new PendingCopy(value, ref, lent.mapping, Progress.BYTES,
+                    Progress.of(lent.mapping, Progress.BYTES, this::isPeerGone));
                 return new TableEntry(false, lent.mapping.name(), lent.id, Progress.BYTES, bytes, true, true);
             }
         }
         relieveIfOverThreshold(Progress.BYTES + bytes);
         BlockPool.Block block = outgoing.acquireForPeer(Progress.BYTES + bytes);
         staged.blocks.add(block);
-        Progress progress = Progress.of(block.mapping, this::isPeerGone);
-        progress.reset();
-        staged.copies.add(new PendingCopy(value, ref, block.mapping, progress));
+        copies[index] = new PendingCopy(value, ref, block.mapping, Progress.BYTES,
+            Progress.of(block.mapping, Progress.BYTES, this::isPeerGone));
         return new TableEntry(false, block.mapping.name(), block.id, Progress.BYTES, bytes, true, false);
     }
 
@@ -240,18 +296,18 @@ public final class TransferLink implements AutoCloseable {
     /** Like {@link #decode(byte[], List, Receipt)}, refusing what {@code filter} rejects (if not null). */
     public Object decode(byte[] stream, List<TableEntry> table, Receipt receipt, ObjectInputFilter filter)
         throws IOException, ClassNotFoundException {
-        boolean[] resolved = new boolean[table.size()];
+        TableUse use = new TableUse(table);
         PayloadDecoder decoder = filter != null ? PayloadDecoder.open(this, filter) : takeDecoder();
         boolean decoded = false;
         try {
-            Object graph = decoder.decode(stream, table, receipt, resolved);
+            Object graph = decoder.decode(stream, use, receipt);
             decoded = true;
             return graph;
         } finally {
             if (decoded && filter == null && stream.length <= PayloadEncoder.KEEP_AFTER_BYTES_AT_MOST) {
                 reusable = decoder;
             }
-            discardUnresolved(table, resolved);
+            discardUnresolved(use);
         }
     }
 
@@ -269,10 +325,10 @@ public final class TransferLink implements AutoCloseable {
      * Blocks of a message that decoding did not reach (it failed before, or nothing referred to
      * them) go back to the peer and lose their names, like the others.
      */
-    private void discardUnresolved(List<TableEntry> table, boolean[] resolved) {
-        for (int i = 0; i < table.size(); i++) {
-            TableEntry entry = table.get(i);
-            if (resolved[i] || entry.named()) {
+    private void discardUnresolved(TableUse use) {
+        for (int i = 0; i < use.table.size(); i++) {
+            TableEntry entry = use.table.get(i);
+            if (use.isResolved(i) || entry.named()) {
                 continue;
             }
             if (entry.receiversBlock()) {
@@ -284,11 +340,13 @@ public final class TransferLink implements AutoCloseable {
             } catch (RuntimeException gone) {
                 // nothing of it left to take care of
             }
-            peerBlockDone(entry.blockId(), false);
+            if (use.done(entry, false)) {
+                peerBlockDone(entry.blockId(), false);
+            }
         }
     }
 
-    Object materialize(SharedRef ref, TableEntry entry, Receipt receipt) throws IOException {
+    Object materialize(SharedRef ref, TableEntry entry, TableUse use, Receipt receipt) throws IOException {
         long bytes = ref.byteLength();
         if (bytes > entry.bytes()) {
             throw new IllegalStateException("shared value needs " + bytes + " bytes, its segment entry has " + entry.bytes());
@@ -305,11 +363,11 @@ public final class TransferLink implements AutoCloseable {
             block = incoming.get(entry);
             mapping = block.mapping;
             if (entry.streamed()) {
-                progress = Progress.of(mapping, this::isPeerGone);
+                progress = Progress.of(mapping, entry.offset(), this::isPeerGone);
             }
         }
         try {
-            return materializeFrom(mapping, block, progress, ref, entry, receipt);
+            return materializeFrom(mapping, block, progress, ref, entry, use, receipt);
         } finally {
             if (block == null) {
                 named.done(mapping);
@@ -318,11 +376,14 @@ public final class TransferLink implements AutoCloseable {
     }
 
     private Object materializeFrom(Mapping mapping, ReceivedBlocks.Received block, Progress progress, SharedRef ref,
-                                   TableEntry entry, Receipt receipt) throws IOException {
+                                   TableEntry entry, TableUse use, Receipt receipt) throws IOException {
         long bytes = ref.byteLength();
         if (ref.copiedOnReceipt()) {
             Object value = copyOut(ref, mapping, entry.offset(), progress);
-            blockCopied(block);
+            if (block != null && use.done(entry, false)) {
+                // the last value of the block copied out: the peer may reuse it
+                peerBlockDone(block.id, false);
+            }
             return value;
         }
         ValueKind kind = ValueKind.ofType(ref.elementType);
@@ -337,6 +398,7 @@ public final class TransferLink implements AutoCloseable {
         if (receipt != null) {
             receipt.leases.add(lease);
         }
+        use.done(entry, true);
         return shape(view, ref, kind);
     }
 
@@ -354,7 +416,7 @@ public final class TransferLink implements AutoCloseable {
             if (!ref.copiedOnReceipt()) {
                 throw new IOException("a value shown as a view cannot come back in this side's own block");
             }
-            return copyOut(ref, block.mapping, entry.offset(), Progress.of(block.mapping, this::isPeerGone));
+            return copyOut(ref, block.mapping, entry.offset(), Progress.of(block.mapping, entry.offset(), this::isPeerGone));
         } finally {
             outgoing.releaseFromPeer(block.id);
         }
@@ -368,13 +430,6 @@ public final class TransferLink implements AutoCloseable {
         ValueKind kind = ValueKind.ofType(ref.elementType);
         Object array = Copier.shmToArray(kind, ref.length, mapping, offset, progress);
         return ref.form == SharedRef.ARRAY ? array : HeapBuffers.wrap(kind, array, ref);
-    }
-
-    /** A value was copied out of one of the peer's blocks: the peer may reuse it. */
-    private void blockCopied(ReceivedBlocks.Received block) {
-        if (block != null) {
-            peerBlockDone(block.id, false);
-        }
     }
 
     private static ClassLoader loader() {
@@ -512,17 +567,20 @@ public final class TransferLink implements AutoCloseable {
         final Object value;
         final SharedRef ref;
         final Mapping block;
+        final long offset;
         final Progress progress;
 
-        PendingCopy(Object value, SharedRef ref, Mapping block, Progress progress) {
+        /** Resets the value's progress word: the receiver must not read a former value's count. */
+        PendingCopy(Object value, SharedRef ref, Mapping block, long offset, Progress progress) {
             this.value = value;
             this.ref = ref;
             this.block = block;
+            this.offset = offset;
             this.progress = progress;
+            progress.reset();
         }
 
         void run() throws IOException {
-            long offset = Progress.BYTES;
             if (ref.form == SharedRef.RECORDS) {
                 Copier.recordsToShm(ref.layout, (Object[]) value, block, offset, progress);
             } else if (ref.form == SharedRef.ARRAY) {
