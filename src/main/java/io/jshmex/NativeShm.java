@@ -27,6 +27,12 @@ import java.util.List;
  * 110-150 ms on tmpfs, against 10-19 ms to copy the same bytes into memory already touched. Make
  * buffers once and reuse them; the executor reuses its own transfer memory.
  *
+ * <p><b>Mappings.</b> Linux lets a process hold {@code vm.max_map_count} mappings (65,530 by
+ * default) and a JVM that reaches the limit dies in its next allocation. Every segment mapped
+ * here is one mapping until it is closed, released or collected; jshmex makes at most half the
+ * limit per process ({@code -Djshmex.maxMappings} to choose) and answers the next with a
+ * {@link ShmMappingLimitException}, after a GC has had the chance to unmap what nobody holds.
+ *
  * <p>All methods throw {@link UnsupportedOperationException} when the native layer cannot be
  * used ({@link #unavailabilityCause()} says why).
  */
@@ -40,6 +46,7 @@ public final class NativeShm {
      * @throws IllegalArgumentException if {@code byteSize} is negative
      * @throws ShmSpaceException if {@code /dev/shm} has no room (the message says how much was
      *     asked and how much is free)
+     * @throws ShmMappingLimitException if this process holds the most mappings jshmex makes (see above)
      * @throws ShmException if the system refuses otherwise
      */
     public static ShmSegment create(long byteSize) {
@@ -56,6 +63,7 @@ public final class NativeShm {
      * @throws IllegalArgumentException if the name is empty, contains '/', or is too long
      * @throws SegmentExistsException if a segment of that name exists
      * @throws ShmSpaceException if {@code /dev/shm} has no room
+     * @throws ShmMappingLimitException if this process holds the most mappings jshmex makes
      */
     public static ShmSegment create(String name, long byteSize) {
         checkSize(byteSize);
@@ -71,6 +79,7 @@ public final class NativeShm {
      * @throws SegmentNotFoundException if there is no such segment
      * @throws InvalidSegmentException if it is not a valid segment of this library owned by this
      *     user (foreign, truncated, corrupted, another version)
+     * @throws ShmMappingLimitException if this process holds the most mappings jshmex makes
      */
     public static ShmSegment attach(String name) {
         return new ShmSegment(Mapping.attach(SegmentNames.validate(name)));
@@ -121,6 +130,7 @@ public final class NativeShm {
      * @throws IllegalArgumentException if {@code n} is negative or the buffer would pass 2 GiB - 1
      *     bytes
      * @throws ShmSpaceException if {@code /dev/shm} has no room
+     * @throws ShmMappingLimitException if this process holds the most mappings jshmex makes
      */
     public static DoubleBuffer doubles(int n) {
         return Segments.allocate(n, SegmentDescriptor.TYPE_DOUBLE).asDoubleBuffer();

@@ -3,8 +3,8 @@ package io.jshmex;
 /**
  * A shared-memory operation failed. The message says what was asked, what the system answered
  * and, where there is one, what to do. Subclasses name the causes callers may want to handle:
- * {@link ShmSpaceException}, {@link SegmentNotFoundException}, {@link SegmentExistsException},
- * {@link InvalidSegmentException}.
+ * {@link ShmSpaceException}, {@link ShmMappingLimitException}, {@link SegmentNotFoundException},
+ * {@link SegmentExistsException}, {@link InvalidSegmentException}.
  */
 public class ShmException extends RuntimeException {
     private static final long serialVersionUID = 1L;

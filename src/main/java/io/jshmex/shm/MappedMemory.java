@@ -1,5 +1,10 @@
 package io.jshmex.shm;
 
+import io.jshmex.ShmMappingLimitException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -11,12 +16,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The threshold is {@code -Djshmex.gcThresholdBytes}, by default half of {@code /dev/shm}'s
  * size. It is a trigger, not a cap: the real limit is the room in {@code /dev/shm}, whose lack
  * gives a {@link io.jshmex.ShmSpaceException}.
+ *
+ * <p>It also counts the mappings: Linux gives a process at most {@code vm.max_map_count} of them
+ * (65,530 by default), and a JVM that reaches it dies in its own next allocation. jshmex keeps to
+ * half of that ({@code -Djshmex.maxMappings} to choose) and refuses a mapping past it with a
+ * {@link ShmMappingLimitException}, after a GC has had the chance to unmap views nobody holds.
  */
 public final class MappedMemory {
     private static final AtomicLong MAPPED = new AtomicLong();
     private static final AtomicLong RELEASES = new AtomicLong();
     private static final long THRESHOLD = Long.getLong("jshmex.gcThresholdBytes", defaultThreshold());
     private static final int MAX_SLEEPS = 10;
+    private static final AtomicInteger MAPPINGS = new AtomicInteger();
+    private static final int MAX_MAPPINGS = Integer.getInteger("jshmex.maxMappings", defaultMaxMappings());
 
     private MappedMemory() {
     }
@@ -24,6 +36,55 @@ public final class MappedMemory {
     private static long defaultThreshold() {
         long total = Shm.totalBytes();
         return total > 0 ? total / 2 : 1L << 30;
+    }
+
+    private static int defaultMaxMappings() {
+        try {
+            // not Files.readString: it trusts the size /proc reports, and reads one character
+            return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/vm/max_map_count")).get(0).trim()) / 2;
+        } catch (IOException | RuntimeException e) {
+            return 65_530 / 2;
+        }
+    }
+
+    /** Shared-memory mappings this process holds now (views of one mapping do not count). */
+    public static int mappings() {
+        return MAPPINGS.get();
+    }
+
+    /** The most mappings jshmex makes in this process. */
+    public static int maxMappings() {
+        return MAX_MAPPINGS;
+    }
+
+    /**
+     * Counts one more mapping of {@code name}, after a GC if this process holds the most already.
+     *
+     * @throws ShmMappingLimitException if it still does after the GC
+     */
+    static void reserveMapping(String name) {
+        if (MAPPINGS.get() >= MAX_MAPPINGS) {
+            System.gc();
+            long sleep = 1;
+            for (int i = 0; i < MAX_SLEEPS && MAPPINGS.get() >= MAX_MAPPINGS; i++) {
+                try {
+                    Thread.sleep(sleep);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                sleep = Math.min(sleep * 2, 128);
+            }
+            int held = MAPPINGS.get();
+            if (held >= MAX_MAPPINGS) {
+                throw new ShmMappingLimitException(name, held, MAX_MAPPINGS);
+            }
+        }
+        MAPPINGS.incrementAndGet();
+    }
+
+    static void unreserveMapping() {
+        MAPPINGS.decrementAndGet();
     }
 
     /** Bytes of shared memory this process holds mapped now. */

@@ -104,6 +104,7 @@ public final class Mapping {
      */
     public static Mapping create(String name, long dataBytes, int elementType, long elementCount) {
         long mappedBytes = SegmentDescriptor.HEADER_LENGTH + dataBytes;
+        MappedMemory.reserveMapping(name);
         MappedMemory.reserve(mappedBytes);
         long address;
         long[] inode = new long[1];
@@ -118,6 +119,7 @@ public final class Mapping {
             }
         } catch (RuntimeException e) {
             MappedMemory.unreserve(mappedBytes);
+            MappedMemory.unreserveMapping();
             throw e;
         }
         SegmentInfo info = new SegmentInfo(name, mappedBytes, elementType, elementCount, dataBytes, Shm.pid(),
@@ -134,11 +136,13 @@ public final class Mapping {
 
     /** A mapping of an open segment file: see {@link SegmentFile#map()}. */
     static Mapping ofFile(SegmentInfo info, int fd) {
+        MappedMemory.reserveMapping(info.name());
         MappedMemory.reserve(info.mappedBytes());
         try {
             return new Mapping(info, Shm.mapFd(fd, info.mappedBytes(), info.name()), false);
         } catch (RuntimeException e) {
             MappedMemory.unreserve(info.mappedBytes());
+            MappedMemory.unreserveMapping();
             throw e;
         }
     }
@@ -309,6 +313,7 @@ public final class Mapping {
             state = UNMAPPED;
             LIVE.remove(address, this);
             Shm.unmap(address, info.mappedBytes());
+            MappedMemory.unreserveMapping();
             if (wasOpen) {
                 MappedMemory.unreserve(info.mappedBytes());
             }

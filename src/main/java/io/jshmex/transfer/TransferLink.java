@@ -1,5 +1,6 @@
 package io.jshmex.transfer;
 
+import io.jshmex.ShmMappingLimitException;
 import io.jshmex.ShmSpaceException;
 import io.jshmex.shm.MappedMemory;
 import io.jshmex.shm.Mapping;
@@ -127,6 +128,16 @@ public final class TransferLink implements AutoCloseable {
                 abandon(staged);
                 if (attempt == SPACE_RETRIES || Shm.exceedsAll(full.requestedBytes())) {
                     throw full;
+                }
+                relieve(attempt);
+            } catch (ShmMappingLimitException limit) {
+                int taken = staged.blocks.size();
+                abandon(staged);
+                // the blocks this message took and gave back hold mappings too: let them go, so that
+                // the next message finds the count as it was; one more try if others were in the way
+                if (attempt > 0 || taken >= limit.limit() / 2) {
+                    outgoing.trim(true);
+                    throw limit;
                 }
                 relieve(attempt);
             } catch (RuntimeException | Error e) {

@@ -1,11 +1,15 @@
 package io.jshmex.testing;
 
 import io.jshmex.NativeShm;
+import io.jshmex.ProcessPoolExecutor;
+import io.jshmex.SerializableFunction;
+import io.jshmex.ShmException;
 import io.jshmex.ShmSegment;
 import io.jshmex.shm.MappedMemory;
 import java.nio.DoubleBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The main class of child JVMs that tests start, so that a scenario can run in another process:
@@ -20,6 +24,9 @@ import java.util.List;
  *       returns from main normally</li>
  *   <li>{@code attach-and-increment NAME}: adds 1 to every double of an existing segment, prints
  *       their sum before the increment</li>
+ *   <li>{@code mapping-limit VALUES}: under a small {@code -Djshmex.maxMappings}, creates segments
+ *       until refused, then sends a pool VALUES buffers (a mapping each) and VALUES arrays (one
+ *       block for all), printing what each step did</li>
  * </ul>
  */
 public final class ChildMain {
@@ -42,6 +49,9 @@ public final class ChildMain {
                 break;
             case "attach-and-increment":
                 attachAndIncrement(args[1]);
+                break;
+            case "mapping-limit":
+                mappingLimit(Integer.parseInt(args[1]));
                 break;
             default:
                 System.out.println("unknown sub-command " + args[0]);
@@ -93,6 +103,43 @@ public final class ChildMain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static void mappingLimit(int values) {
+        List<ShmSegment> segments = new ArrayList<>();
+        try {
+            while (segments.size() <= MappedMemory.maxMappings()) {
+                segments.add(NativeShm.create(4096));
+            }
+            System.out.println("refused=none");
+        } catch (ShmException refused) {
+            System.out.println("refused=" + refused.getMessage());
+        }
+        System.out.println("segments=" + segments.size());
+        segments.forEach(ShmSegment::close);
+        System.out.println("mappings after close=" + MappedMemory.mappings());
+
+        ArrayList<DoubleBuffer> buffers = new ArrayList<>();
+        ArrayList<double[]> arrays = new ArrayList<>();
+        for (int i = 0; i < values; i++) {
+            buffers.add(DoubleBuffer.wrap(new double[1024]).put(0, i));
+            arrays.add(new double[1024]);
+            arrays.get(i)[0] = i;
+        }
+        try (ProcessPoolExecutor pool = ProcessPoolExecutor.builder().maxWorkers(1).shmThresholdBytes(4096).build()) {
+            try {
+                pool.submit((SerializableFunction<ArrayList<DoubleBuffer>, Integer>) ArrayList::size, buffers).get();
+                System.out.println("buffers=sent");
+            } catch (ExecutionException e) {
+                System.out.println("buffers=" + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage());
+            }
+            ArrayList<double[]> back = pool.submit((SerializableFunction<ArrayList<double[]>, ArrayList<double[]>>) a -> a,
+                arrays).get();
+            System.out.println("arrays=" + back.size() + " last=" + back.get(values - 1)[0]);
+        } catch (InterruptedException | ExecutionException e) {
+            System.out.println("arrays=" + e);
+        }
+        System.out.flush();
     }
 
     private static void attachAndIncrement(String name) {
