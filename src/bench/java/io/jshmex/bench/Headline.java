@@ -55,9 +55,12 @@ public final class Headline {
     /** The records case's fourth row: the records as a {@link RecordTable}, shifted in place. */
     static final String RECORD_TABLE = "jshmex RecordTable";
     /** Array sizes (doubles) around the default shared-memory threshold. */
-    static final int[] THRESHOLD_SIZES = {1_024, 4_096, 8_192, 16_384, 32_768, 131_072};
+    static final int[] THRESHOLD_SIZES = {1_024, 2_048, 4_096, 8_192, 16_384, 32_768, 131_072};
+    /** The many case: arrays per message, and doubles in each (32 KiB). */
+    static final int MANY_ARRAYS = 64;
+    static final int MANY_N = 4_096;
     static final List<String> CASES = List.of("addone", "zerocopy", "allocreturn", "tiny", "sweep", "scaling",
-        "memory", "start", "map", "records", "threshold");
+        "memory", "start", "map", "records", "threshold", "many");
 
     private static final String ZERO_COPY = "jshmex zero-copy";
     private static final String ALLOC_RETURN = "jshmex alloc+return";
@@ -117,6 +120,7 @@ public final class Headline {
             timed("tiny", this::tiny);
             timed("records", this::records);
             timed("threshold", this::threshold);
+            timed("many", this::many);
             timed("sweep", this::sweep);
             timed("scaling", this::scaling);
             timed("map", this::map);
@@ -425,6 +429,31 @@ public final class Headline {
                 report.add(new Row("threshold", kind, n, "round_trip", "ms", samples.get(kind).stats(), false));
             }
             progress("threshold", Report.sizeLabel(n) + " doubles (" + (8 * n / 1024) + " KiB): " + line);
+        }
+    }
+
+    /** Many arrays of one message by shared memory (sharing one block) against all inline. */
+    private void many() throws Exception {
+        List<String> kinds = List.of(Contender.JSHMEX_ALL_SHM, Contender.JSHMEX_ALL_INLINE);
+        int warm = options.warmup(300, 20);
+        int rounds = options.rounds(200, 20);
+        ArrayList<double[]> xs = new ArrayList<>();
+        for (int i = 0; i < MANY_ARRAYS; i++) {
+            xs.add(Tasks.input(MANY_N));
+        }
+        Map<String, Samples> samples = samplesFor(kinds);
+        for (int r = 0; r < warm + rounds; r++) {
+            StringBuilder line = new StringBuilder();
+            for (String kind : kinds) {
+                long t0 = System.nanoTime();
+                ArrayList<double[]> result = pool(kind, 1).call(Tasks::addOneEach, xs);
+                long elapsed = System.nanoTime() - t0;
+                Tasks.checkAddOneEach(kind, xs, result);
+                record(samples, kind, r >= warm, elapsed, line);
+            }
+        }
+        for (String kind : kinds) {
+            report.add(new Row("many", kind, 0, "round_trip", "ms", samples.get(kind).stats(), false));
         }
     }
 
@@ -803,6 +832,9 @@ public final class Headline {
             + RECORD_TABLE + ": the same records held as shared columns, which the task shifts in place");
         report.title("threshold", "add_one round trip on small arrays through one jshmex pool sending every array "
             + "through shared memory, and one sending every array inline: where the default threshold should sit");
+        report.title("many", "add_one on each of " + MANY_ARRAYS + " arrays of " + MANY_N + " doubles (32 KiB) in one "
+            + "message, there and back, through the pool sending every array through shared memory (one block for "
+            + "all of them) and the one sending every array inline");
         report.title("map", "a map of a trivial function over 10,000 Integers on 2 workers, throughput (higher is "
             + "better): jshmex map with default chunking vs 10,000 tasks submitted to the serialization pool");
     }

@@ -4,6 +4,8 @@ import io.jshmex.NativeShm;
 import io.jshmex.RecordTable;
 import io.jshmex.SerializableCallable;
 import java.nio.DoubleBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The work the benchmarks send to the pools, and the checks of what comes back. */
 final class Tasks {
@@ -20,6 +22,24 @@ final class Tasks {
             r[i] = x[i] + 1;
         }
         return r;
+    }
+
+    /** {@link #addOne} on each array of a message. */
+    static ArrayList<double[]> addOneEach(ArrayList<double[]> xs) {
+        ArrayList<double[]> r = new ArrayList<>(xs.size());
+        for (double[] x : xs) {
+            r.add(addOne(x));
+        }
+        return r;
+    }
+
+    static void checkAddOneEach(String who, List<double[]> xs, List<double[]> result) {
+        if (result.size() != xs.size()) {
+            throw new IllegalStateException(who + " returned " + result.size() + " arrays instead of " + xs.size());
+        }
+        for (int i = 0; i < xs.size(); i++) {
+            checkAddOne(who, xs.get(i), result.get(i));
+        }
     }
 
     /** A record with primitive components, as in physics event data: the records case. */

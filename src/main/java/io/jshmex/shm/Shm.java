@@ -210,6 +210,13 @@ public final class Shm {
             case 13: // EACCES: another user's segment, or a mode we may not open
                 translated = new InvalidSegmentException(name, errno, detail);
                 break;
+            case 24: // EMFILE
+            case 23: // ENFILE
+                translated = new ShmException(name, errno, "shared-memory operation on '" + name + "' failed: " + detail
+                    + ". Each segment open here, and each transfer block of the other process's, holds a file "
+                    + "descriptor: send fewer, larger buffers (the arrays of one message share a block), close "
+                    + "segments when done, or raise the limit (ulimit -n)");
+                break;
             default:
                 translated = new ShmException(name, errno, "shared-memory operation on '" + name + "' failed: " + detail);
         }

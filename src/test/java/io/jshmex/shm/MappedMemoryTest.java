@@ -121,4 +121,14 @@ class MappedMemoryTest extends LeakCheckedTest {
         assertTrue(buffers.startsWith("TaskTransferException") && buffers.contains("the most jshmex makes"), child.output());
         assertEquals("60 last=59.0", child.linesStartingWith("arrays=").get(0), "the pool no longer works: " + child.output());
     }
+
+    @Test
+    void shouldSayWhatToDoWhenOpenFilesRunOut() {
+        ChildJvm.Result child = ChildJvm.runWithOpenFileLimit(128, "open-files");
+
+        assertEquals(0, child.exitCode(), child.output());
+        String refused = child.linesStartingWith("refused=").get(0);
+        assertTrue(refused.contains("Too many open files") && refused.contains("ulimit -n"), child.output());
+        assertTrue(child.longValue("opened") > 0 && child.longValue("opened") < 128, child.output());
+    }
 }

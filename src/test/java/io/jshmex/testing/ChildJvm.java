@@ -38,7 +38,20 @@ public final class ChildJvm {
     }
 
     public static Result run(List<String> jvmArgs, String... args) {
+        return run(0, jvmArgs, args);
+    }
+
+    /** Like {@link #run(List, String...)}, the child allowed {@code limit} open files (soft and hard). */
+    public static Result runWithOpenFileLimit(int limit, String... args) {
+        return run(limit, List.of(), args);
+    }
+
+    private static Result run(int openFileLimit, List<String> jvmArgs, String... args) {
         List<String> command = new ArrayList<>();
+        if (openFileLimit > 0) {
+            // exec keeps the pid, so a crash report is still found by it
+            command.addAll(List.of("sh", "-c", "ulimit -n " + openFileLimit + " && exec \"$@\"", "sh"));
+        }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-Xmx256m");

@@ -6,6 +6,7 @@ import io.jshmex.SerializableFunction;
 import io.jshmex.ShmException;
 import io.jshmex.ShmSegment;
 import io.jshmex.shm.MappedMemory;
+import io.jshmex.shm.SegmentFile;
 import java.nio.DoubleBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,8 @@ import java.util.concurrent.ExecutionException;
  *       returns from main normally</li>
  *   <li>{@code attach-and-increment NAME}: adds 1 to every double of an existing segment, prints
  *       their sum before the increment</li>
+ *   <li>{@code open-files}: opens one segment's file again and again until refused, prints how
+ *       often and the refusal</li>
  *   <li>{@code mapping-limit VALUES}: under a small {@code -Djshmex.maxMappings}, creates segments
  *       until refused, then sends a pool VALUES buffers (a mapping each) and VALUES arrays (one
  *       block for all), printing what each step did</li>
@@ -49,6 +52,9 @@ public final class ChildMain {
                 break;
             case "attach-and-increment":
                 attachAndIncrement(args[1]);
+                break;
+            case "open-files":
+                openFiles();
                 break;
             case "mapping-limit":
                 mappingLimit(Integer.parseInt(args[1]));
@@ -103,6 +109,23 @@ public final class ChildMain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static void openFiles() {
+        List<SegmentFile> files = new ArrayList<>();
+        try (ShmSegment segment = NativeShm.create(4096)) {
+            try {
+                while (files.size() < 100_000) {
+                    files.add(SegmentFile.open(segment.name()));
+                }
+                System.out.println("refused=none");
+            } catch (ShmException refused) {
+                System.out.println("refused=" + refused.getMessage());
+            }
+            System.out.println("opened=" + files.size());
+            files.forEach(SegmentFile::close);
+        }
+        System.out.flush();
     }
 
     private static void mappingLimit(int values) {
