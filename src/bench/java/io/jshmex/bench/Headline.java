@@ -55,7 +55,11 @@ public final class Headline {
     /** The records case's fourth row: the records as a {@link RecordTable}, shifted in place. */
     static final String RECORD_TABLE = "jshmex RecordTable";
     /** Array sizes (doubles) around the default shared-memory threshold. */
-    static final int[] THRESHOLD_SIZES = {1_024, 2_048, 4_096, 8_192, 16_384, 32_768, 131_072};
+    static final int[] THRESHOLD_SIZES = {256, 512, 1_024, 2_048, 4_096, 8_192, 32_768};
+    /** Round trips per block of the threshold case, and blocks of warm-up and measured per size. */
+    static final int THRESHOLD_BLOCK = 50;
+    static final int THRESHOLD_WARM_BLOCKS = 60;
+    static final int THRESHOLD_BLOCKS = 20;
     /** The many case: arrays per message, and doubles in each (32 KiB). */
     static final int MANY_ARRAYS = 64;
     static final int MANY_N = 4_096;
@@ -409,16 +413,22 @@ public final class Headline {
      */
     private void threshold() throws Exception {
         List<String> kinds = List.of(Contender.JSHMEX_ALL_SHM, Contender.JSHMEX_ALL_INLINE);
+        // as in the tiny case: thousands of warm-up round trips, and blocks 1 ms apart, so that
+        // neither the JIT nor the other pool's polling threads decide
+        int warmBlocks = options.warmup(THRESHOLD_WARM_BLOCKS, 2);
+        int blocks = options.rounds(THRESHOLD_BLOCKS, 2);
         for (int n : THRESHOLD_SIZES) {
-            int warm = options.warmup(300, 20);
-            int rounds = options.rounds(200, 20);
             double[] x = Tasks.input(n);
             Map<String, Samples> samples = samplesFor(kinds);
-            for (int r = 0; r < warm + rounds; r++) {
+            for (int b = 0; b < warmBlocks + blocks; b++) {
                 for (String kind : kinds) {
-                    long elapsed = timedAddOne(pool(kind, 1), kind, x);
-                    if (r >= warm) {
-                        samples.get(kind).add(elapsed / 1e6);
+                    Contender contender = pool(kind, 1);
+                    Thread.sleep(1);
+                    for (int i = 0; i < THRESHOLD_BLOCK; i++) {
+                        long elapsed = timedAddOne(contender, kind, x);
+                        if (b >= warmBlocks) {
+                            samples.get(kind).add(elapsed / 1e6);
+                        }
                     }
                 }
             }
@@ -831,7 +841,9 @@ public final class Headline {
             + "task: jshmex packs them into shared memory; the baseline serializes them one object at a time; "
             + RECORD_TABLE + ": the same records held as shared columns, which the task shifts in place");
         report.title("threshold", "add_one round trip on small arrays through one jshmex pool sending every array "
-            + "through shared memory, and one sending every array inline: where the default threshold should sit");
+            + "through shared memory, and one sending every array inline: where the default threshold should sit; "
+            + THRESHOLD_BLOCKS * THRESHOLD_BLOCK + " each after " + THRESHOLD_WARM_BLOCKS * THRESHOLD_BLOCK
+            + " warm-up, alternating in blocks of " + THRESHOLD_BLOCK + " (1 ms apart)");
         report.title("many", "add_one on each of " + MANY_ARRAYS + " arrays of " + MANY_N + " doubles (32 KiB) in one "
             + "message, there and back, through the pool sending every array through shared memory (one block for "
             + "all of them) and the one sending every array inline");

@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * The cost of jshmex's object stream itself: a small graph, and a graph holding a 1 MB array, which
  * the encoder swaps for a reference (the copy into shared memory happens later, when the message
  * is sent, and is measured by {@link CopyBenchmark}). Plain serialization of the same big graph
- * shows what the swap saves. A graph holding a 32 KB array, below the threshold, travels inline:
+ * shows what the swap saves. A graph holding an 8 KB array, below the threshold, travels inline:
  * its array as one block of bytes, against element by element in plain serialization.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -58,7 +58,7 @@ public class ObjectStreamBenchmark {
     public void setUp() {
         small = new Sample("small", 1, new double[16], List.of("a", "b", "c"), Map.of("x", 1, "y", 2));
         big = new Sample("big", 2, new double[128 * 1024], List.of("a", "b", "c"), Map.of("x", 1, "y", 2));
-        medium = new Sample("medium", 3, new double[4 * 1024], List.of("a", "b", "c"), Map.of("x", 1, "y", 2));
+        medium = new Sample("medium", 3, new double[1024], List.of("a", "b", "c"), Map.of("x", 1, "y", 2));
         link = new TransferLink(THRESHOLD, 30_000, false);
         try {
             mediumStream = PayloadEncoder.encode(medium, THRESHOLD, null).stream();
@@ -97,22 +97,22 @@ public class ObjectStreamBenchmark {
     }
 
     @Benchmark
-    public Payload encodeWith32KBArrayInline() throws IOException {
+    public Payload encodeWith8KBArrayInline() throws IOException {
         return PayloadEncoder.encode(medium, THRESHOLD, null);
     }
 
     @Benchmark
-    public Object decodeWith32KBArrayInline() throws IOException, ClassNotFoundException {
+    public Object decodeWith8KBArrayInline() throws IOException, ClassNotFoundException {
         return link.decode(mediumStream, List.of(), null);
     }
 
     @Benchmark
-    public byte[] plainSerializationWith32KBArray() throws IOException {
+    public byte[] plainSerializationWith8KBArray() throws IOException {
         return plain(medium);
     }
 
     @Benchmark
-    public Object plainDeserializationWith32KBArray() throws IOException, ClassNotFoundException {
+    public Object plainDeserializationWith8KBArray() throws IOException, ClassNotFoundException {
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(mediumPlain))) {
             return in.readObject();
         }
