@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Accounts the shared memory this process holds mapped, and applies pressure as the JDK does for
@@ -64,17 +65,7 @@ public final class MappedMemory {
      */
     static void reserveMapping(String name) {
         if (MAPPINGS.get() >= MAX_MAPPINGS) {
-            System.gc();
-            long sleep = 1;
-            for (int i = 0; i < MAX_SLEEPS && MAPPINGS.get() >= MAX_MAPPINGS; i++) {
-                try {
-                    Thread.sleep(sleep);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-                sleep = Math.min(sleep * 2, 128);
-            }
+            collectWhile(() -> MAPPINGS.get() >= MAX_MAPPINGS);
             int held = MAPPINGS.get();
             if (held >= MAX_MAPPINGS) {
                 throw new ShmMappingLimitException(name, held, MAX_MAPPINGS);
@@ -147,10 +138,15 @@ public final class MappedMemory {
      * enough. Returns whether anything was released.
      */
     static boolean collect(long bytes) {
+        return collectWhile(() -> needsRoom(bytes));
+    }
+
+    /** Runs a GC, then sleeps (growing, about half a second in all) while {@code stillShort} holds. */
+    private static boolean collectWhile(BooleanSupplier stillShort) {
         long releasesBefore = RELEASES.get();
         System.gc();
         long sleep = 1;
-        for (int i = 0; i < MAX_SLEEPS && needsRoom(bytes); i++) {
+        for (int i = 0; i < MAX_SLEEPS && stillShort.getAsBoolean(); i++) {
             try {
                 Thread.sleep(sleep);
             } catch (InterruptedException e) {
