@@ -16,6 +16,7 @@ public enum Fault {
     SHM_FULL_TMPFS("/dev/shm nearly full: 64 MB private tmpfs, child JVM (transfers)"),
     SHM_CREATE_TOO_BIG("Largest create that cannot fit (NativeShm.create(total + 1 GiB))"),
     MEMORY_PRESSURE("Memory pressure: 160 MB buffer round trips, no explicit release"),
+    MAPPING_LIMIT("Mappings past the limit (child JVM, -Djshmex.maxMappings=40): segments, a task of 60 views"),
     STRESS("Stress: 8 threads, 2 workers, random types, 0-10 MB, checksummed (tasks)"),
     FUZZ_JAVA("Header fuzzer, Java: mutated 64-byte headers in /dev/shm files, attach + readHeader"),
     FUZZ_CPP("Header fuzzer, C++ under ASan+UBSan (bash cppbuild.sh: driver + libFuzzer)"),

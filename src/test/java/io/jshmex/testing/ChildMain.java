@@ -129,6 +129,7 @@ public final class ChildMain {
     }
 
     private static void mappingLimit(int values) {
+        System.out.println("pid=" + ProcessHandle.current().pid());
         List<ShmSegment> segments = new ArrayList<>();
         try {
             while (segments.size() <= MappedMemory.maxMappings()) {
@@ -150,6 +151,8 @@ public final class ChildMain {
             arrays.get(i)[0] = i;
         }
         try (ProcessPoolExecutor pool = ProcessPoolExecutor.builder().maxWorkers(1).shmThresholdBytes(4096).build()) {
+            pool.prestartAllWorkers();
+            ProcessHandle.current().children().forEach(worker -> System.out.println("worker=" + worker.pid()));
             try {
                 pool.submit((SerializableFunction<ArrayList<DoubleBuffer>, Integer>) ArrayList::size, buffers).get();
                 System.out.println("buffers=sent");
