@@ -48,7 +48,6 @@ final class SharedRef implements Serializable {
         this.layout = layout;
     }
 
-    /** Bytes the value spans in shared memory. */
     /**
      * Whether the receiver copies the value out (arrays, records, buffers too large for a view)
      * rather than handing out a view of the block it came in.
@@ -57,6 +56,7 @@ final class SharedRef implements Serializable {
         return form != BUFFER || byteLength() > Views.MAX_VIEW_BYTES;
     }
 
+    /** Bytes the value spans in shared memory. */
     long byteLength() {
         return form == RECORDS ? (long) length * layout.rowBytes : (long) length * ValueKind.ofType(elementType).size;
     }

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -221,8 +222,7 @@ public final class TransferLink implements AutoCloseable {
         for (int k = 0; k < small.size(); k++) {
             int i = small.get(k);
             SharedRef ref = payload.refs.get(i);
-            copies[i] = new PendingCopy(payload.values.get(i), ref, block.mapping, offsets[k],
-                Progress.of(block.mapping, offsets[k], this::isPeerGone));
+            copies[i] = new PendingCopy(payload.values.get(i), ref, block.mapping, offsets[k], this::isPeerGone);
             entries[i] = new TableEntry(false, block.mapping.name(), block.id, offsets[k], ref.byteLength(), true, false);
         }
     }
@@ -248,16 +248,14 @@ public final class TransferLink implements AutoCloseable {
             ReceivedBlocks.Received lent = takeDoneBlockOfPeer(Progress.BYTES + bytes);
             if (lent != null) {
                 staged.handedBack.add(lent.id);
-                copies[index] = new PendingCopy(value, ref, lent.mapping, Progress.BYTES,
-                    Progress.of(lent.mapping, Progress.BYTES, this::isPeerGone));
+                copies[index] = new PendingCopy(value, ref, lent.mapping, Progress.BYTES, this::isPeerGone);
                 return new TableEntry(false, lent.mapping.name(), lent.id, Progress.BYTES, bytes, true, true);
             }
         }
         relieveIfOverThreshold(Progress.BYTES + bytes);
         BlockPool.Block block = outgoing.acquireForPeer(Progress.BYTES + bytes);
         staged.blocks.add(block);
-        copies[index] = new PendingCopy(value, ref, block.mapping, Progress.BYTES,
-            Progress.of(block.mapping, Progress.BYTES, this::isPeerGone));
+        copies[index] = new PendingCopy(value, ref, block.mapping, Progress.BYTES, this::isPeerGone);
         return new TableEntry(false, block.mapping.name(), block.id, Progress.BYTES, bytes, true, false);
     }
 
@@ -267,18 +265,13 @@ public final class TransferLink implements AutoCloseable {
      * needs no block of this end's (one block of memory per round trip instead of two). Null if none.
      */
     private ReceivedBlocks.Received takeDoneBlockOfPeer(long bytes) {
-        long[] candidates;
+        // under the list's lock, so that no report takes the block meanwhile; ReceivedBlocks never
+        // reports while it holds its own lock, so the two locks are always taken in this order
         synchronized (peerBlocksDone) {
-            candidates = peerBlocksDone.stream().mapToLong(Long::longValue).toArray();
-        }
-        for (long id : candidates) {
-            ReceivedBlocks.Received block = incoming.mappedWithRoom(id, bytes);
-            if (block == null) {
-                continue;
-            }
-            synchronized (peerBlocksDone) {
-                // another thread may have reported it meanwhile: then it is the peer's again
-                if (peerBlocksDone.remove(Long.valueOf(id))) {
+            for (Iterator<Long> it = peerBlocksDone.iterator(); it.hasNext(); ) {
+                ReceivedBlocks.Received block = incoming.mappedWithRoom(it.next(), bytes);
+                if (block != null) {
+                    it.remove();
                     return block;
                 }
             }
@@ -582,12 +575,12 @@ public final class TransferLink implements AutoCloseable {
         final Progress progress;
 
         /** Resets the value's progress word: the receiver must not read a former value's count. */
-        PendingCopy(Object value, SharedRef ref, Mapping block, long offset, Progress progress) {
+        PendingCopy(Object value, SharedRef ref, Mapping block, long offset, BooleanSupplier peerGone) {
             this.value = value;
             this.ref = ref;
             this.block = block;
             this.offset = offset;
-            this.progress = progress;
+            this.progress = Progress.of(block, offset, peerGone);
             progress.reset();
         }
 
