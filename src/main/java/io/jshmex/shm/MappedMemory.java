@@ -59,11 +59,23 @@ public final class MappedMemory {
     }
 
     /**
-     * Counts one more mapping of {@code name}, after a GC if this process holds the most already.
+     * Counts one more mapping of {@code name}, after a GC if this process holds the most already,
+     * and makes room for its {@code bytes} (see {@link #reserveBytes}).
      *
-     * @throws ShmMappingLimitException if it still does after the GC
+     * @throws ShmMappingLimitException if this process still holds the most mappings after the GC
      */
-    static void reserveMapping(String name) {
+    static void reserve(String name, long bytes) {
+        reserveMapping(name);
+        reserveBytes(bytes);
+    }
+
+    /** Undoes {@link #reserve(String, long)} for a mapping that could not be made. */
+    static void cancel(long bytes) {
+        unreserve(bytes);
+        unreserveMapping();
+    }
+
+    private static void reserveMapping(String name) {
         if (MAPPINGS.get() >= MAX_MAPPINGS) {
             collectWhile(() -> MAPPINGS.get() >= MAX_MAPPINGS);
             int held = MAPPINGS.get();
@@ -92,7 +104,7 @@ public final class MappedMemory {
      * Never fails: if the GC frees nothing, the caller's mmap or fallocate says whether the memory
      * is really there.
      */
-    static void reserve(long bytes) {
+    private static void reserveBytes(long bytes) {
         if (needsRoom(bytes)) {
             collect(bytes);
         }

@@ -104,8 +104,7 @@ public final class Mapping {
      */
     public static Mapping create(String name, long dataBytes, int elementType, long elementCount) {
         long mappedBytes = SegmentDescriptor.HEADER_LENGTH + dataBytes;
-        MappedMemory.reserveMapping(name);
-        MappedMemory.reserve(mappedBytes);
+        MappedMemory.reserve(name, mappedBytes);
         long address;
         long[] inode = new long[1];
         try {
@@ -118,8 +117,7 @@ public final class Mapping {
                 address = Shm.create(name, dataBytes, elementType, elementCount, inode);
             }
         } catch (RuntimeException e) {
-            MappedMemory.unreserve(mappedBytes);
-            MappedMemory.unreserveMapping();
+            MappedMemory.cancel(mappedBytes);
             throw e;
         }
         SegmentInfo info = new SegmentInfo(name, mappedBytes, elementType, elementCount, dataBytes, Shm.pid(),
@@ -136,13 +134,11 @@ public final class Mapping {
 
     /** A mapping of an open segment file: see {@link SegmentFile#map()}. */
     static Mapping ofFile(SegmentInfo info, int fd) {
-        MappedMemory.reserveMapping(info.name());
-        MappedMemory.reserve(info.mappedBytes());
+        MappedMemory.reserve(info.name(), info.mappedBytes());
         try {
             return new Mapping(info, Shm.mapFd(fd, info.mappedBytes(), info.name()), false);
         } catch (RuntimeException e) {
-            MappedMemory.unreserve(info.mappedBytes());
-            MappedMemory.unreserveMapping();
+            MappedMemory.cancel(info.mappedBytes());
             throw e;
         }
     }
