@@ -5,6 +5,7 @@ import io.jshmex.testing.LeakCheckedTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(Report.class)
 class MappingLimitTest extends LeakCheckedTest {
-    private static final String LIMIT_MESSAGE = "the most jshmex makes";
+    private static final int LIMIT = 40;
+    private static final String LIMIT_MESSAGE = "holds " + LIMIT + " shared-memory mappings, the most jshmex makes";
 
     @Test
     void mappingsPastTheLimitAreRefusedAndThePoolCarriesOn() throws Exception {
@@ -29,7 +31,7 @@ class MappingLimitTest extends LeakCheckedTest {
         Aftermath after = new Aftermath(tally);
         for (int c = 0; c < cases; c++) {
             String label = "case " + c;
-            ChildJvm.Result child = ChildJvm.run(List.of("-Djshmex.maxMappings=40"), "mapping-limit", "60");
+            ChildJvm.Result child = ChildJvm.run(List.of("-Djshmex.maxMappings=" + LIMIT), "mapping-limit", "60");
             String output = child.output();
             List<Long> family = new ArrayList<>();
             family.addAll(child.linesStartingWith("pid=").stream().map(Long::parseLong).toList());
@@ -40,20 +42,24 @@ class MappingLimitTest extends LeakCheckedTest {
             } else if (child.exitCode() != 0) {
                 tally.fail(label + ": the child JVM exited with " + child.exitCode() + ": " + output);
             } else {
-                expect(tally, label, child, "refused=", LIMIT_MESSAGE, "segment refused");
-                expect(tally, label, child, "buffers=", LIMIT_MESSAGE, "task refused");
-                expect(tally, label, child, "arrays=", "60 last=59.0", "next task ok");
+                expect(tally, label, child, "refused=", line -> line.contains(LIMIT_MESSAGE), "segment refused");
+                expect(tally, label, child, "segments=", line -> line.equals(Integer.toString(LIMIT)),
+                    "segments up to the limit");
+                expect(tally, label, child, "mappings after close=", line -> line.equals("0"), "none held after close");
+                expect(tally, label, child, "buffers=",
+                    line -> line.startsWith("TaskTransferException") && line.contains(LIMIT_MESSAGE), "task refused");
+                expect(tally, label, child, "arrays=", line -> line.equals("60 last=59.0"), "next task ok");
             }
             after.settle(label, 0, Set.of());
             tally.addCase();
         }
     }
 
-    private static void expect(Tally tally, String label, ChildJvm.Result child, String key, String wanted,
+    private static void expect(Tally tally, String label, ChildJvm.Result child, String key, Predicate<String> wanted,
                                String outcome) {
         List<String> lines = child.linesStartingWith(key);
-        if (lines.isEmpty() || !lines.get(0).contains(wanted)) {
-            tally.fail(label + ": " + key + " does not say '" + wanted + "': " + child.output());
+        if (lines.isEmpty() || !wanted.test(lines.get(0))) {
+            tally.fail(label + ": " + key + " is not what '" + outcome + "' needs: " + child.output());
         } else {
             tally.outcome(outcome);
         }

@@ -108,21 +108,6 @@ class MappedMemoryTest extends LeakCheckedTest {
     }
 
     @Test
-    void shouldRefuseMappingsPastTheLimitInsteadOfLettingTheJvmDie() {
-        // a pool's worker gets the same limit; 60 buffers shown as views need 60 mappings there
-        ChildJvm.Result child = ChildJvm.run(List.of("-Djshmex.maxMappings=40"), "mapping-limit", "60");
-
-        assertEquals(0, child.exitCode(), child.output());
-        String refused = child.linesStartingWith("refused=").get(0);
-        assertTrue(refused.contains("holds 40 shared-memory mappings, the most jshmex makes"), child.output());
-        assertEquals(40, child.longValue("segments"), child.output());
-        assertEquals(0, child.longValue("mappings after close"), child.output());
-        String buffers = child.linesStartingWith("buffers=").get(0);
-        assertTrue(buffers.startsWith("TaskTransferException") && buffers.contains("the most jshmex makes"), child.output());
-        assertEquals("60 last=59.0", child.linesStartingWith("arrays=").get(0), "the pool no longer works: " + child.output());
-    }
-
-    @Test
     void shouldSayWhatToDoWhenOpenFilesRunOut() {
         ChildJvm.Result child = ChildJvm.runWithOpenFileLimit(128, "open-files");
 
